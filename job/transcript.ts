@@ -1,0 +1,70 @@
+/**
+ * The transcript model every stage after ASR shares. Times are seconds on the session's timeline (all files of a
+ * session laid end to end, in name order). Field names follow WhisperX's JSON so existing tools can read ours.
+ */
+export interface Word {
+  start: number;
+  end: number;
+  text: string;
+  /** Token probability from the ASR engine, 0..1. */
+  probability?: number;
+  speaker?: string;
+}
+
+export interface Segment {
+  start: number;
+  end: number;
+  text: string;
+  speaker?: string;
+  /** ISO 639-1 code of the language this segment was decoded in. */
+  lang?: string;
+  words?: Word[];
+  /** Mean token log-probability, for QA. */
+  avgLogprob?: number;
+}
+
+export interface SpeakerSummary {
+  /** Label shown in the transcript: a name from context.yaml or SPKn. */
+  name: string;
+  /** Cluster label before naming (SPKn). */
+  cluster: string;
+  talkSeconds: number;
+  turns: number;
+  /** Similarity to the matched voice sample, when a name came from one. */
+  confidence?: number;
+  source: 'voice-sample' | 'override' | 'unmatched' | 'single';
+}
+
+export interface SourceFile {
+  /** Key relative to the session's input location. */
+  name: string;
+  /** Where the file starts on the session timeline, seconds. */
+  offset: number;
+  duration: number;
+  format?: string;
+}
+
+export interface SkippedFile {
+  name: string;
+  reason: string;
+}
+
+export interface Transcript {
+  session: string;
+  /** Seconds of audio on the timeline. */
+  duration: number;
+  language: string;
+  segments: Segment[];
+  speakers: SpeakerSummary[];
+  sources: SourceFile[];
+  model: { asr: string; vad: string; embedder?: string };
+}
+
+/** Formats seconds as H:MM:SS for humans. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+}

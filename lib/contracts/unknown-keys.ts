@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+
+/**
+ * Lists the keys of `data` that `schema` does not declare, as dotted paths (`glossary.monsters`,
+ * `speakers[1].voice`). zod strips unknown keys silently; our users deserve to hear that `glosary:` was ignored.
+ * zod has no "warn on unknown keys" mode, hence this walk over the schema's own shape.
+ */
+export function unknownKeys(schema: z.ZodType, data: unknown, path = ''): string[] {
+  const def = (schema as unknown as { def: SchemaDef }).def;
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'catch':
+    case 'readonly':
+      return def.innerType ? unknownKeys(def.innerType, data, path) : [];
+    case 'pipe':
+      return def.in ? unknownKeys(def.in, data, path) : [];
+    case 'union':
+      // The first option that matches the data's shape decides; unions here are "string or object" forms.
+      for (const option of def.options ?? []) {
+        if (option.safeParse(data).success) return unknownKeys(option, data, path);
+      }
+      return [];
+    case 'array':
+      if (!Array.isArray(data) || !def.element) return [];
+      return data.flatMap((item, i) => unknownKeys(def.element!, item, `${path}[${i}]`));
+    case 'record':
+      if (!isPlainObject(data) || !def.valueType) return [];
+      return Object.entries(data).flatMap(([k, v]) => unknownKeys(def.valueType!, v, join(path, k)));
+    case 'object': {
+      if (!isPlainObject(data) || !def.shape) return [];
+      const out: string[] = [];
+      for (const [key, value] of Object.entries(data)) {
+        const child = def.shape[key];
+        if (child) out.push(...unknownKeys(child, value, join(path, key)));
+        else out.push(join(path, key));
+      }
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+interface SchemaDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  options?: z.ZodType[];
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** Formats zod issues as `field: problem` lines a user can act on. */
+export function describeIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    const field = `${prefix}${where}`.replace(/^\./, '');
+    return field ? `${field}: ${issue.message}` : issue.message;
+  });
+}
