@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { wavHeader } from '../../job/audio/pcm.js';
 
 const run = promisify(execFile);
 
@@ -67,22 +68,7 @@ export function trimSilence(pcm: Int16Array, threshold = 300): Int16Array {
 
 /** Writes 16 kHz mono s16le samples as a WAV file's bytes. */
 export function wavBytes(pcm: Int16Array, sampleRate = 16000): Buffer {
-  const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8);
-  header.write('fmt ', 12);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return Buffer.concat([wavHeader(pcm.byteLength, sampleRate), Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]);
 }
 
 export interface Utterance {
