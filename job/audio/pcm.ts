@@ -25,8 +25,13 @@ export class PcmFile {
 
   /** Samples of [start, end) seconds, clamped to the file. */
   async readInt16(start: number, end: number): Promise<Int16Array> {
-    const a = Math.max(0, Math.min(this.samples, Math.round(start * SAMPLE_RATE)));
-    const b = Math.max(a, Math.min(this.samples, Math.round(end * SAMPLE_RATE)));
+    return this.readSamples(Math.round(start * SAMPLE_RATE), Math.round(end * SAMPLE_RATE));
+  }
+
+  /** Samples [first, last) by index, clamped to the file. */
+  async readSamples(first: number, last: number): Promise<Int16Array> {
+    const a = Math.max(0, Math.min(this.samples, first));
+    const b = Math.max(a, Math.min(this.samples, last));
     const buf = Buffer.alloc((b - a) * BYTES_PER_SAMPLE);
     let done = 0;
     while (done < buf.length) {

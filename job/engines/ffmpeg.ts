@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { AbortedError, InputError } from '../../lib/errors.js';
+import { SAMPLE_RATE } from '../audio/pcm.js';
+
+/**
+ * ffprobe/ffmpeg as child processes: they read every container and codec a recorder produces, and decoding streams
+ * 16 kHz mono s16le through a pipe so no file is ever held in memory.
+ */
+export interface FfmpegTools {
+  ffmpeg: string;
+  ffprobe: string;
+}
+
+export function ffmpegTools(env: Record<string, string | undefined> = process.env): FfmpegTools {
+  return { ffmpeg: env.FFMPEG_PATH || 'ffmpeg', ffprobe: env.FFPROBE_PATH || 'ffprobe' };
+}
+
+export interface ProbeResult {
+  duration: number;
+  format: string;
+  codec: string;
+  channels: number;
+  sampleRate: number;
+}
+
+/** Probes a file; throws InputError naming the file with ffprobe's reason when it holds no decodable audio. */
+export async function probeAudio(tools: FfmpegTools, path: string, displayName = path): Promise<ProbeResult> {
+  const args = ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,channels,sample_rate:format=format_name,duration', '-of', 'json', path];
+  const { code, stdout, stderr } = await capture(tools.ffprobe, args);
+  if (code !== 0) throw new InputError(`${displayName}: not readable audio (ffprobe: ${firstLine(stderr) || `exit ${code}`})`, displayName);
+  let info: { streams?: Array<Record<string, unknown>>; format?: Record<string, unknown> };
+  try {
+    info = JSON.parse(stdout);
+  } catch {
+    throw new InputError(`${displayName}: ffprobe gave unreadable output`, displayName);
+  }
+  const audio = info.streams?.find((s) => s.codec_type === 'audio');
+  if (!audio) throw new InputError(`${displayName}: no audio stream (ffprobe found ${describeStreams(info.streams)})`, displayName);
+  const duration = Number(info.format?.duration ?? NaN);
+  if (!(duration > 0)) throw new InputError(`${displayName}: the audio is empty (duration ${info.format?.duration ?? 'unknown'})`, displayName);
+  return {
+    duration,
+    format: String(info.format?.format_name ?? 'unknown'),
+    codec: String(audio.codec_name ?? 'unknown'),
+    channels: Number(audio.channels ?? 0),
+    sampleRate: Number(audio.sample_rate ?? 0),
+  };
+}
+
+/**
+ * Decodes the first audio stream of `path` to 16 kHz mono s16le, written to `sink` as it arrives (back-pressure
+ * respected). Resolves with the number of samples written; rejects with InputError naming the file and ffmpeg's
+ * reason when decoding fails, AbortedError on abort.
+ */
+export function decodeToPcm(
+  tools: FfmpegTools,
+  path: string,
+  sink: Writable,
+  options: { displayName?: string; signal?: AbortSignal; onSamples?: (total: number) => void } = {},
+): Promise<number> {
+  const name = options.displayName ?? path;
+  const args = ['-nostdin', '-v', 'error', '-i', path, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new AbortedError());
+    const child = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let bytes = 0;
+    let odd: Buffer | undefined; // a sample split across two pipe reads
+    let settled = false;
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(bytes / 2);
+    };
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      if (stderr.length < 8192) stderr += d;
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      let data = odd ? Buffer.concat([odd, chunk]) : chunk;
+      odd = undefined;
+      if (data.length % 2 === 1) {
+        odd = data.subarray(data.length - 1);
+        data = data.subarray(0, data.length - 1);
+      }
+      bytes += data.length;
+      options.onSamples?.(bytes / 2);
+      if (!sink.write(data)) {
+        child.stdout.pause();
+        sink.once('drain', () => child.stdout.resume());
+      }
+    });
+    child.on('error', (err) => finish(new Error(`Cannot run ${tools.ffmpeg}: ${err.message}. Install ffmpeg or set FFMPEG_PATH.`)));
+    child.on('close', (code, signal) => {
+      if (options.signal?.aborted) return finish(new AbortedError());
+      if (code !== 0) return finish(new InputError(`${name}: decoding failed (ffmpeg: ${firstLine(stderr) || `exit ${code ?? signal}`})`, name));
+      if (bytes === 0) return finish(new InputError(`${name}: decoding produced no audio (ffmpeg: ${firstLine(stderr) || 'no samples'})`, name));
+      finish();
+    });
+  });
+}
+
+function capture(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => reject(new Error(`Cannot run ${cmd}: ${err.message}. Install ffmpeg or set FFPROBE_PATH.`)));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+function firstLine(text: string): string {
+  // ffmpeg prefixes lines with the input path; keep the reason, which is what a user can act on.
+  const line = text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  return line.replace(/^.*?:\s(?=[A-Z])/, '').slice(0, 300);
+}
+
+function describeStreams(streams: Array<Record<string, unknown>> | undefined): string {
+  if (!streams || streams.length === 0) return 'no streams';
+  return streams.map((s) => `${String(s.codec_type)} (${String(s.codec_name)})`).join(', ');
+}

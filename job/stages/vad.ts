@@ -1,0 +1,56 @@
+import type { SpeechRegion, VadOptions } from '../engines/vad.js';
+
+/**
+ * Turns per-frame speech probabilities into speech regions, the way Silero's own `get_speech_timestamps` does:
+ * hysteresis between `threshold` and `negThreshold`, silences shorter than `minSilenceMs` bridged, regions shorter
+ * than `minSpeechMs` dropped, `speechPadMs` added on both sides without overlapping neighbours. Pure.
+ */
+export function speechRegions(probs: Float32Array, frameSeconds: number, options: VadOptions): SpeechRegion[] {
+  const neg = options.negThreshold ?? Math.max(0.01, options.threshold - 0.15);
+  const minSilenceFrames = Math.ceil(options.minSilenceMs / 1000 / frameSeconds);
+  const raw: Array<[number, number]> = [];
+  let start = -1;
+  let silenceFrom = -1;
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i]!;
+    if (start < 0) {
+      if (p >= options.threshold) {
+        start = i;
+        silenceFrom = -1;
+      }
+      continue;
+    }
+    if (p >= options.threshold) silenceFrom = -1;
+    else if (p < neg) {
+      if (silenceFrom < 0) silenceFrom = i;
+      if (i + 1 - silenceFrom >= minSilenceFrames) {
+        raw.push([start, silenceFrom]);
+        start = -1;
+        silenceFrom = -1;
+      }
+    }
+  }
+  if (start >= 0) raw.push([start, silenceFrom >= 0 ? silenceFrom : probs.length]);
+
+  const total = probs.length * frameSeconds;
+  const pad = options.speechPadMs / 1000;
+  const regions = raw
+    .map(([a, b]) => ({ start: a * frameSeconds, end: b * frameSeconds }))
+    .filter((r) => r.end - r.start >= options.minSpeechMs / 1000);
+  return regions.map((r, i) => {
+    const prev = regions[i - 1];
+    const next = regions[i + 1];
+    const lo = prev ? Math.max(r.start - pad, (prev.end + r.start) / 2) : Math.max(0, r.start - pad);
+    const hi = next ? Math.min(r.end + pad, (r.end + next.start) / 2) : Math.min(total, r.end + pad);
+    return { start: round3(lo), end: round3(hi) };
+  });
+}
+
+/** Seconds of speech in regions. */
+export function speechSeconds(regions: readonly SpeechRegion[]): number {
+  return regions.reduce((s, r) => s + (r.end - r.start), 0);
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
