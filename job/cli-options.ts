@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lib/errors.js';
+import { parseJobConfig, type Env, type JobConfig } from '../lib/config.js';
+
+/**
+ * The command line mirrors the job's environment: each flag sets one variable, then the job's own config parser
+ * validates the lot, so the CLI and Cloud Run accept exactly the same settings. Flags win over the environment.
+ * This table is also the README's `flag | env | default | meaning` table (test/job/cli-options.test.ts keeps them
+ * in step).
+ */
+export interface FlagSpec {
+  flag: string;
+  env: string;
+  type: 'string' | 'boolean';
+  default: string;
+  meaning: string;
+}
+
+export const RUN_FLAGS: readonly FlagSpec[] = [
+  { flag: '<input>', env: 'INPUT_PREFIX', type: 'string', default: '(required)', meaning: 'Session folder, or gs://BUCKET/sessions/NAME/' },
+  { flag: '--out', env: 'OUTPUT_DIR', type: 'string', default: './output/<session>', meaning: 'Where outputs go: a folder or gs://… (Cloud Run: OUTPUT_BUCKET + OUTPUT_PREFIX)' },
+  { flag: '--context', env: 'CONTEXT_GCS_URI', type: 'string', default: '<input>/context/context.yaml', meaning: 'context.yaml: speakers, voice samples, glossary, overrides' },
+  { flag: '--model', env: 'WHISPER_MODEL_PATH', type: 'string', default: '', meaning: 'A ggml whisper model file (wins over the two below)' },
+  { flag: '--model-dir', env: 'WHISPER_MODEL_DIR', type: 'string', default: './models', meaning: 'Folder holding ggml models (`make model` fills it)' },
+  { flag: '--model-size', env: 'WHISPER_MODEL_SIZE', type: 'string', default: 'large-v3-turbo', meaning: 'Model name looked up in the model folder (large-v3-turbo, large-v3, medium…)' },
+  { flag: '--speaker-model', env: 'SPEAKER_MODEL_PATH', type: 'string', default: '', meaning: 'ONNX speaker-embedding model; without it a model-free embedder is used' },
+  { flag: '--lang', env: 'PRIMARY_LANG', type: 'string', default: 'fr', meaning: 'Main language of the session' },
+  { flag: '--secondary-lang', env: 'SECONDARY_LANG', type: 'string', default: '', meaning: 'Second language spoken at the table (e.g. en)' },
+  { flag: '--multilang', env: 'MULTILANG', type: 'boolean', default: 'false', meaning: 'Detect the language per chunk, among --lang and --secondary-lang' },
+  { flag: '--max-chunk-minutes', env: 'MAX_CHUNK_MINUTES', type: 'string', default: '15', meaning: 'Longest piece of audio given to Whisper at once' },
+  { flag: '--chunk-overlap-ms', env: 'CHUNK_OVERLAP_MS', type: 'string', default: '2000', meaning: 'Overlap between consecutive chunks' },
+  { flag: '--vad-frame-ms', env: 'VAD_FRAME_MS', type: 'string', default: '32', meaning: 'VAD frame (Silero works on 32 ms; 30 is accepted)' },
+  { flag: '--vad-threshold', env: 'VAD_THRESHOLD', type: 'string', default: '0.5', meaning: 'Speech probability above which audio counts as speech' },
+  { flag: '--beam-size', env: 'BEAM_SIZE', type: 'string', default: '5', meaning: 'Whisper beam size (1 = greedy, faster)' },
+  { flag: '--threads', env: 'THREADS', type: 'string', default: '(CPUs available)', meaning: 'Threads for Whisper' },
+  { flag: '--formats', env: 'OUTPUT_FORMATS', type: 'string', default: 'all', meaning: 'Comma-separated subset of md,txt,srt,vtt,json,rttm' },
+  { flag: '--min-speakers', env: 'MIN_SPEAKERS', type: 'string', default: '', meaning: 'At least this many speakers (hint)' },
+  { flag: '--max-speakers', env: 'MAX_SPEAKERS', type: 'string', default: '', meaning: 'At most this many speakers (hint)' },
+  { flag: '--run-id', env: 'RUN_ID', type: 'string', default: '(date-time)', meaning: 'Name of this run' },
+];
+
+export interface CliRun {
+  command: 'run';
+  config: JobConfig;
+  session: string;
+  /** Whether --context was given (or CONTEXT_GCS_URI set): then a missing file is worth a warning. */
+  explicitContext: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+export type CliCommand = CliRun | { command: 'help'; text: string } | { command: 'version' };
+
+export function parseCli(argv: readonly string[], env: Env): CliCommand {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help', text: usage() };
+  if (command === '--version' || command === '-v') return { command: 'version' };
+  if (command !== 'run') throw new ConfigError([`unknown command "${command}"; try \`jdr-transcriber --help\``], 'Usage error');
+
+  const options = Object.fromEntries(
+    RUN_FLAGS.filter((f) => f.flag.startsWith('--')).map((f) => [f.flag.slice(2), { type: f.type }] as const),
+  );
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: true,
+      options: { ...options, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new ConfigError([(err as Error).message], 'Usage error');
+  }
+  if (parsed.values.help) return { command: 'help', text: usage() };
+  if (parsed.positionals.length > 1) throw new ConfigError([`expected one input, got ${parsed.positionals.join(' ')}`], 'Usage error');
+
+  const fromFlags: Env = {};
+  if (parsed.positionals[0]) fromFlags.INPUT_PREFIX = parsed.positionals[0];
+  for (const f of RUN_FLAGS) {
+    const value = (parsed.values as Record<string, string | boolean | undefined>)[f.flag.slice(2)];
+    if (value !== undefined) fromFlags[f.env] = String(value);
+  }
+  const merged = { ...env, ...fromFlags };
+  const config = parseJobConfig(merged, { describe: (v) => describeVariable(v) });
+  const session = sessionName(config.input);
+  if (!config.output) config.output = `output/${session}`;
+  return {
+    command: 'run',
+    config,
+    session,
+    explicitContext: Boolean(merged.CONTEXT_GCS_URI),
+    json: Boolean(parsed.values.json),
+    quiet: Boolean(parsed.values.quiet),
+  };
+}
+
+/** "INPUT_PREFIX" → "<input> (INPUT_PREFIX)", so messages name what the user typed. */
+export function describeVariable(variable: string): string {
+  const spec = RUN_FLAGS.find((f) => f.env === variable);
+  return spec ? `${spec.flag} (${variable})` : variable;
+}
+
+/** The session's name: the last folder of its input location. */
+export function sessionName(input: string): string {
+  const name = input.replace(/\/+$/, '').split('/').pop() ?? '';
+  if (!/^[\p{L}\p{N}._ -]{1,100}$/u.test(name) || name === '.' || name === '..') {
+    throw new ConfigError([`cannot take a session name from "${input}": end it with a folder name such as sessions/2024-05-12`], 'Usage error');
+  }
+  return name;
+}
+
+export function usage(): string {
+  const rows = RUN_FLAGS.filter((f) => f.flag.startsWith('--')).map(
+    (f) => `  ${(f.flag + (f.type === 'string' ? ' VALUE' : '')).padEnd(28)} ${f.meaning} [${f.env}${f.default ? `, default ${f.default}` : ''}]`,
+  );
+  return [
+    'Usage: jdr-transcriber run <folder | gs://bucket/sessions/NAME/> [options]',
+    '',
+    'Transcribes every recording of a session (parts in name order) and writes transcript.{md,txt,srt,vtt,json,rttm},',
+    'report.{md,json} and <session>.zip.',
+    '',
+    'Options (each also read from the environment variable in brackets; flags win):',
+    ...rows,
+    `  ${'--json'.padEnd(28)} Log one JSON object per line (default when not on a terminal)`,
+    `  ${'--quiet, -q'.padEnd(28)} Only warnings and errors`,
+  ].join('\n');
+}
