@@ -1,4 +1,4 @@
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { describeIssues, unknownKeys } from './unknown-keys.js';
@@ -74,7 +74,7 @@ export const EMPTY_CONTEXT: SessionContext = SessionContextSchema.parse({});
 export function parseSessionContext(text: string, source = 'context.yaml'): ParsedContext {
   let data: unknown;
   try {
-    data = yaml.load(text);
+    data = isBlankYaml(text) ? null : yaml.load(text);
   } catch (err) {
     throw new InputError(`${source} is not valid YAML: ${(err as Error).message}`, source, { cause: err });
   }
@@ -112,4 +112,9 @@ export function glossaryEntries(context: SessionContext): GlossaryEntry[] {
 /** Display name of a context speaker. */
 export function speakerName(s: ContextSpeaker): string {
   return s.name ?? s.id;
+}
+
+/** Empty or comments only: js-yaml 5 refuses such input, but for us it simply means "nothing to say". */
+export function isBlankYaml(text: string): boolean {
+  return text.split('\n').every((line) => /^\s*(#.*)?$/.test(line));
 }

@@ -1,7 +1,8 @@
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { describeIssues, unknownKeys } from './unknown-keys.js';
+import { isBlankYaml } from './context.js';
 
 /**
  * `sessions/<S>/_READY`: the marker that starts a run. JSON or YAML; an empty file means "defaults for everything".
@@ -62,7 +63,7 @@ export interface ParsedManifest {
 export function parseManifest(text: string, source = '_READY'): ParsedManifest {
   let data: unknown;
   try {
-    data = text.trim() === '' ? {} : yaml.load(text);
+    data = isBlankYaml(text) ? {} : yaml.load(text);
   } catch (err) {
     throw new InputError(`${source} is neither valid JSON nor valid YAML: ${(err as Error).message}`, source, {
       cause: err,

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseJobConfig } from '../../lib/config.js';
+import { ConfigError } from '../../lib/errors.js';
+
+test('defaults apply when only the input is given', () => {
+  const c = parseJobConfig({ INPUT_PREFIX: 'gs://in/sessions/s1/' });
+  assert.equal(c.input, 'gs://in/sessions/s1/');
+  assert.equal(c.language.primary, 'fr');
+  assert.equal(c.language.multi, false);
+  assert.equal(c.chunk.maxSeconds, 900);
+  assert.equal(c.chunk.overlapSeconds, 2);
+  assert.equal(c.model.size, 'large-v3-turbo');
+  assert.equal(c.beamSize, 5);
+  assert.ok(c.threads >= 1);
+  assert.deepEqual(c.formats, ['md', 'txt', 'srt', 'vtt', 'json', 'rttm']);
+});
+
+test('every missing or invalid variable is reported in one error', () => {
+  const err = catchConfig(() =>
+    parseJobConfig(
+      { MAX_CHUNK_MINUTES: 'lots', CHUNK_OVERLAP_MS: '-5', MULTILANG: 'maybe', PRIMARY_LANG: 'french', EMAIL_TO: 'not-an-email', VAD_FRAME_MS: '20' },
+      { requireOutputBucket: true },
+    ),
+  );
+  for (const v of ['INPUT_PREFIX', 'OUTPUT_BUCKET', 'MAX_CHUNK_MINUTES', 'CHUNK_OVERLAP_MS', 'MULTILANG', 'PRIMARY_LANG', 'EMAIL_TO', 'VAD_FRAME_MS']) {
+    assert.match(err.message, new RegExp(v), `message names ${v}`);
+  }
+  assert.match(err.message, /INPUT_PREFIX: is required/);
+  assert.match(err.message, /OUTPUT_BUCKET: is required/);
+});
+
+test('cloud outputs combine OUTPUT_BUCKET and OUTPUT_PREFIX; empty strings count as unset', () => {
+  const c = parseJobConfig({ INPUT_PREFIX: 'gs://in/sessions/s1/', OUTPUT_BUCKET: 'out-bucket', OUTPUT_PREFIX: '/sessions/s1', SECONDARY_LANG: '', MULTILANG: 'true' });
+  assert.equal(c.output, 'gs://out-bucket/sessions/s1');
+  assert.equal(c.language.secondary, undefined);
+  assert.equal(c.language.multi, true);
+});
+
+test('cross-field checks: speaker hints and overlap', () => {
+  const err = catchConfig(() => parseJobConfig({ INPUT_PREFIX: 'x', MIN_SPEAKERS: '5', MAX_SPEAKERS: '3', MAX_CHUNK_MINUTES: '1', CHUNK_OVERLAP_MS: '30000' }));
+  assert.match(err.message, /MIN_SPEAKERS: must not exceed MAX_SPEAKERS/);
+  assert.match(err.message, /CHUNK_OVERLAP_MS: must be shorter than half a chunk/);
+});
+
+test('paths with .. are refused', () => {
+  assert.match(catchConfig(() => parseJobConfig({ INPUT_PREFIX: 'gs://b/sessions/../secret' })).message, /INPUT_PREFIX: must not contain/);
+});
+
+test('the seed VAD frame of 30 ms is accepted as Silero 32 ms', () => {
+  assert.equal(parseJobConfig({ INPUT_PREFIX: 'x', VAD_FRAME_MS: '30' }).vad.frameMs, 32);
+});
+
+function catchConfig(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a ConfigError');
+}
