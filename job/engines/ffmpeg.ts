@@ -26,7 +26,7 @@ export interface ProbeResult {
 
 /** Probes a file; throws InputError naming the file with ffprobe's reason when it holds no decodable audio. */
 export async function probeAudio(tools: FfmpegTools, path: string, displayName = path): Promise<ProbeResult> {
-  const args = ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,channels,sample_rate:format=format_name,duration', '-of', 'json', path];
+  const args = ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,channels,sample_rate,duration:format=format_name,duration', '-of', 'json', path];
   const { code, stdout, stderr } = await capture(tools.ffprobe, args);
   if (code !== 0) throw new InputError(`${displayName}: not readable audio (ffprobe: ${firstLine(stderr) || `exit ${code}`})`, displayName);
   let info: { streams?: Array<Record<string, unknown>>; format?: Record<string, unknown> };
@@ -37,7 +37,9 @@ export async function probeAudio(tools: FfmpegTools, path: string, displayName =
   }
   const audio = info.streams?.find((s) => s.codec_type === 'audio');
   if (!audio) throw new InputError(`${displayName}: no audio stream (ffprobe found ${describeStreams(info.streams)})`, displayName);
-  const duration = Number(info.format?.duration ?? NaN);
+  // The stream's duration excludes codec padding (AAC's last frame); the container's is the fallback.
+  const streamDuration = Number(audio.duration ?? NaN);
+  const duration = streamDuration > 0 ? streamDuration : Number(info.format?.duration ?? NaN);
   if (!(duration > 0)) throw new InputError(`${displayName}: the audio is empty (duration ${info.format?.duration ?? 'unknown'})`, displayName);
   return {
     duration,

@@ -12,6 +12,8 @@ import type { FetchedFile } from './fetch.js';
  * offset on the timeline is the number of samples decoded before it, so timestamps stay exact even where a
  * container's announced duration is off. A file that fails to decode is cut back out and reported; the others go on.
  */
+const MAX_PADDING_SECONDS = 0.2;
+
 export async function decodeSession(
   files: readonly FetchedFile[],
   pcmPath: string,
@@ -42,6 +44,13 @@ export async function decodeSession(
     }
     sink.end();
     await once(sink, 'close');
+    // Decoders emit whole frames, so an AAC file gains up to one frame of padding at its end (64 ms at 16 kHz).
+    // Trim back to the duration the container states, but only by that much: a wrong header must never cut speech.
+    const stated = Math.round(file.probe.duration * SAMPLE_RATE);
+    if (written > stated && written - stated <= MAX_PADDING_SECONDS * SAMPLE_RATE) {
+      written = stated;
+      await truncate(pcmPath, (samples + written) * 2);
+    }
     sources.push({ name: file.name, offset: samples / SAMPLE_RATE, duration: written / SAMPLE_RATE, format: `${file.probe.format}/${file.probe.codec}` });
     samples += written;
   }
