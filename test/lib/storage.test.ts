@@ -195,6 +195,7 @@ describe('GcsStore specifics', () => {
       // 1 MiB + 1 byte in 256 KiB chunks: four incomplete (308) and the final byte.
       ['POST multipart 200', 'POST resumable 200', ...Array(4).fill('PUT resumable 308'), 'PUT resumable 200'],
     );
+    await assert.rejects(s.write('large.bin', randomBytes(MiB + 1), { ifAbsent: true }), PreconditionFailedError);
   });
 
   it('signs V4 read URLs that the server accepts, and refuses more than 7 days', async () => {
