@@ -3,7 +3,8 @@ import { copyFile, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'n
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
 import { joinKey, NotFoundError, PreconditionFailedError, type ObjectInfo, type Store, type WriteOptions } from './types.js';
 
 /** A Store over a local directory: local runs and tests. */
@@ -79,7 +80,11 @@ export class FileStore implements Store {
   }
 
   createReadStream(key: string): Readable {
-    return createReadStream(this.path(key));
+    // Callers handle one error type whatever the store: ENOENT becomes NotFoundError, as GCS's 404 does.
+    const out = new PassThrough();
+    const source = createReadStream(this.path(key));
+    source.on('error', (err: NodeJS.ErrnoException) => out.destroy(err.code === 'ENOENT' ? new NotFoundError(this.uriOf(key)) : err));
+    return source.pipe(out);
   }
 
   async download(key: string, localPath: string): Promise<void> {
@@ -122,14 +127,20 @@ export class FileStore implements Store {
   ): Promise<ObjectInfo> {
     const full = this.path(key);
     await mkdir(dirname(full), { recursive: true });
-    if (options.ifAbsent && (await this.stat(key))) throw new PreconditionFailedError(this.uriOf(key));
+    const target = createWriteStream(full, { flags: options.ifAbsent ? 'wx' : 'w' });
+    try {
+      await once(target, 'open');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PreconditionFailedError(this.uriOf(key));
+      throw err;
+    }
     const source = createReadStream(localPath);
     let sent = 0;
     source.on('data', (chunk) => {
       sent += chunk.length;
       options.onProgress?.(sent);
     });
-    await pipeline(source, createWriteStream(full));
+    await pipeline(source, target);
     return (await this.stat(key))!;
   }
 

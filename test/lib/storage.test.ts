@@ -133,13 +133,9 @@ for (const backend of backends) {
       assert.equal(existsSync(target), false);
     });
 
-    it(
-      'fails a read stream of a missing key with NotFoundError',
-      backend.name === 'FileStore' ? { todo: 'FileStore.createReadStream passes ENOENT through unmapped' } : {},
-      async () => {
-        await assert.rejects(collect(store('missing-stream').createReadStream('nope.bin')), NotFoundError);
-      },
-    );
+    it('fails a read stream of a missing key with NotFoundError', async () => {
+      await assert.rejects(collect(store('missing-stream').createReadStream('nope.bin')), NotFoundError);
+    });
 
     it('deletes, and deleting again is fine', async () => {
       const s = store('delete');
