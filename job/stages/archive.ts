@@ -1,0 +1,87 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import JSZip from 'jszip';
+import { throwIfAborted } from '../../lib/errors.js';
+import type { Store } from '../../lib/storage/types.js';
+import { contentTypeFor } from '../writers/index.js';
+
+/**
+ * The session's zip (every output in one folder named after the session, so unzipping never litters the
+ * recipient's Downloads folder) and the upload of the outputs. The zip is streamed to disk: the mailer may attach it,
+ * and a transcript.json for a long session is tens of megabytes.
+ */
+export interface ZipEntry {
+  name: string;
+  content: string | Buffer;
+}
+
+export interface ZipOptions {
+  /** Folder inside the zip; usually the session name. Made safe for every file system. */
+  folder: string;
+}
+
+/** Builds the zip from in-memory files or local paths; returns its size in bytes. */
+export async function buildZip(files: readonly (ZipEntry | string)[], outPath: string, options: ZipOptions): Promise<number> {
+  const zip = new JSZip();
+  const folder = safeFileName(options.folder);
+  const names = new Set<string>();
+  for (const file of files) {
+    const name = typeof file === 'string' ? basename(file) : file.name;
+    if (!name || name.includes('/') || name.includes('\\')) throw new Error(`Cannot archive "${name}": expected a plain file name`);
+    if (names.has(name)) throw new Error(`Cannot archive two files named "${name}"`);
+    names.add(name);
+    // Node streams are read by JSZip as it writes, so big outputs are never held twice.
+    zip.file(`${folder}/${name}`, typeof file === 'string' ? createReadStream(file) : file.content);
+  }
+  try {
+    await pipeline(
+      zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE', compressionOptions: { level: 6 } }),
+      createWriteStream(outPath),
+    );
+  } catch (err) {
+    await rm(outPath, { force: true });
+    throw err;
+  }
+  return (await stat(outPath)).size;
+}
+
+/** A name safe as a zip folder and as an object key: no path separators, control or reserved characters. */
+export function safeFileName(name: string): string {
+  const cleaned = name
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '');
+  return cleaned || 'session';
+}
+
+export interface UploadedFile {
+  name: string;
+  uri: string;
+  size: number;
+  contentType: string;
+}
+
+/**
+ * Uploads every file of `source` (a folder's plain files, or a list of paths) to the store's root under its own
+ * name, with the content type of its extension. Returns what was uploaded, in name order.
+ */
+export async function uploadOutputs(store: Store, source: string | readonly string[], options: { signal?: AbortSignal } = {}): Promise<UploadedFile[]> {
+  const paths = typeof source === 'string' ? await filesIn(source) : [...source];
+  const uploaded: UploadedFile[] = [];
+  for (const path of [...paths].sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0))) {
+    throwIfAborted(options.signal);
+    const name = basename(path);
+    const contentType = contentTypeFor(name);
+    const info = await store.upload(path, name, { contentType });
+    uploaded.push({ name, uri: store.uriOf(name), size: info.size, contentType });
+  }
+  return uploaded;
+}
+
+async function filesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(dir, e.name));
+}

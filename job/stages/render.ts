@@ -1,0 +1,48 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderReportJson, renderReportMarkdown, type Report } from '../report.js';
+import type { Transcript } from '../transcript.js';
+import { contentTypeFor, FORMATS, renderAll, type Format, type RenderedFile } from '../writers/index.js';
+
+/**
+ * The render stage: every requested transcript format plus the QA report, as named texts, then written into one
+ * local folder that the archive and upload stages take from there. Rendering is pure; only `writeRendered` touches
+ * the disk.
+ */
+export const REPORT_FILES = { markdown: 'report.md', json: 'report.json' } as const;
+
+export interface RenderRequest {
+  formats?: readonly Format[];
+  /** Added as report.md and report.json when given. */
+  report?: Report;
+  /** When the run happened (the Markdown header); defaults to the report's date. */
+  createdAt?: Date;
+}
+
+export function renderOutputs(t: Transcript, request: RenderRequest = {}): RenderedFile[] {
+  const { report } = request;
+  const createdAt = request.createdAt ?? (report ? new Date(report.createdAt) : undefined);
+  const files = renderAll(t, request.formats ?? FORMATS, createdAt ? { createdAt } : {});
+  if (report) {
+    files.push(
+      { name: REPORT_FILES.markdown, contentType: contentTypeFor(REPORT_FILES.markdown), content: renderReportMarkdown(report) },
+      { name: REPORT_FILES.json, contentType: contentTypeFor(REPORT_FILES.json), content: renderReportJson(report) },
+    );
+  }
+  return files;
+}
+
+/** Writes the files into `dir` (created if needed) as UTF-8; returns their paths in the same order. */
+export async function writeRendered(files: readonly RenderedFile[], dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const paths: string[] = [];
+  for (const file of files) {
+    if (file.name.includes('/') || file.name.includes('\\') || file.name.startsWith('.')) {
+      throw new Error(`Refusing to write output "${file.name}": an output name is a plain file name`);
+    }
+    const path = join(dir, file.name);
+    await writeFile(path, file.content, 'utf8');
+    paths.push(path);
+  }
+  return paths;
+}

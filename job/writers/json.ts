@@ -1,0 +1,122 @@
+/**
+ * `transcript.json`: close to WhisperX's output (`segments`, `word_segments`, `language`, words with `word`, `start`,
+ * `end`, `score`, `speaker`), so tools that read WhisperX read it; the rest is added alongside. Times are seconds on
+ * the session's timeline (every recording of the session end to end, in name order), rounded to the millisecond.
+ * Optional keys are left out rather than set to null. One line, as WhisperX writes it: a 4-hour session has tens of
+ * thousands of words, and indenting each one would triple the file.
+ *
+ * ```jsonc
+ * {
+ *   "version": 1,                      // bumped when a key changes meaning or disappears
+ *   "session": "2024-05-03-campagne",
+ *   "language": "fr",                  // the language of most of the audio (ISO 639-1)
+ *   "duration": 12345.678,             // seconds of audio
+ *   "segments": [{
+ *     "start": 83.12, "end": 86.4,
+ *     "text": "Le dragon se réveille.",
+ *     "speaker": "Alice",              // absent when diarization did not run or could not decide
+ *     "lang": "fr",                    // language this segment was decoded in
+ *     "avg_logprob": -0.21,            // mean token log-probability; below -1 deserves a listen
+ *     "words": [{ "word": "Le", "start": 83.12, "end": 83.3, "score": 0.98, "speaker": "Alice" }]
+ *   }],
+ *   "word_segments": [ … ],            // every segment's words, in order, as WhisperX lists them
+ *   "speakers": [{
+ *     "name": "Alice",                 // as shown in the transcript: a name from context.yaml, or SPKn
+ *     "cluster": "SPK1",               // the diarization cluster behind it
+ *     "talk_time": 3012.5,             // seconds
+ *     "turns": 412,
+ *     "confidence": 0.83,              // similarity to the voice sample the name came from
+ *     "source": "voice-sample"         // voice-sample | override | unmatched | single
+ *   }],
+ *   "sources": [{ "name": "part1.m4a", "offset": 0, "duration": 5400.2, "format": "mov,mp4,m4a,3gp,3g2,mj2" }],
+ *   "model": { "asr": "whisper.cpp large-v3-turbo q8_0", "vad": "silero v5", "embedder": "…" }
+ * }
+ * ```
+ */
+import type { Segment, Transcript, Word } from '../transcript.js';
+import { roundMs } from './time.js';
+
+export const JSON_VERSION = 1;
+
+export interface JsonWord {
+  word: string;
+  start: number;
+  end: number;
+  score?: number;
+  speaker?: string;
+}
+
+export interface JsonSegment {
+  start: number;
+  end: number;
+  text: string;
+  speaker?: string;
+  lang?: string;
+  avg_logprob?: number;
+  words?: JsonWord[];
+}
+
+export interface TranscriptJson {
+  version: typeof JSON_VERSION;
+  session: string;
+  language: string;
+  duration: number;
+  segments: JsonSegment[];
+  word_segments: JsonWord[];
+  speakers: Array<{ name: string; cluster: string; talk_time: number; turns: number; confidence?: number; source: string }>;
+  sources: Array<{ name: string; offset: number; duration: number; format?: string }>;
+  model: { asr: string; vad: string; embedder?: string };
+}
+
+export function transcriptJson(t: Transcript): TranscriptJson {
+  const segments = t.segments.map(jsonSegment);
+  return {
+    version: JSON_VERSION,
+    session: t.session,
+    language: t.language,
+    duration: roundMs(t.duration),
+    segments,
+    word_segments: segments.flatMap((s) => s.words ?? []),
+    speakers: t.speakers.map((s) => ({
+      name: s.name,
+      cluster: s.cluster,
+      talk_time: roundMs(s.talkSeconds),
+      turns: s.turns,
+      ...(s.confidence !== undefined ? { confidence: Math.round(s.confidence * 1000) / 1000 } : {}),
+      source: s.source,
+    })),
+    sources: t.sources.map((s) => ({
+      name: s.name,
+      offset: roundMs(s.offset),
+      duration: roundMs(s.duration),
+      ...(s.format !== undefined ? { format: s.format } : {}),
+    })),
+    model: { asr: t.model.asr, vad: t.model.vad, ...(t.model.embedder !== undefined ? { embedder: t.model.embedder } : {}) },
+  };
+}
+
+export function renderJson(t: Transcript): string {
+  return `${JSON.stringify(transcriptJson(t))}\n`;
+}
+
+function jsonSegment(s: Segment): JsonSegment {
+  return {
+    start: roundMs(s.start),
+    end: roundMs(s.end),
+    text: s.text,
+    ...(s.speaker !== undefined ? { speaker: s.speaker } : {}),
+    ...(s.lang !== undefined ? { lang: s.lang } : {}),
+    ...(s.avgLogprob !== undefined ? { avg_logprob: Math.round(s.avgLogprob * 1000) / 1000 } : {}),
+    ...(s.words && s.words.length > 0 ? { words: s.words.map(jsonWord) } : {}),
+  };
+}
+
+function jsonWord(w: Word): JsonWord {
+  return {
+    word: w.text,
+    start: roundMs(w.start),
+    end: roundMs(w.end),
+    ...(w.probability !== undefined ? { score: Math.round(w.probability * 1000) / 1000 } : {}),
+    ...(w.speaker !== undefined ? { speaker: w.speaker } : {}),
+  };
+}
