@@ -167,20 +167,20 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       };
       const outputs = await stage('render', 'Write', () =>
         writeOutputs(transcript, {
-          settings,
           output: deps.output,
           workDir: deps.workDir,
           formats: settings.formats,
-          report: {
+          signal,
+          facts: {
             runId: settings.runId,
+            createdAt: new Date(startedAt),
             inputUri: deps.input.uri,
             outputUri: deps.output.uri,
+            wallSeconds: (Date.now() - startedAt) / 1000,
+            stages: timings,
             skipped,
             warnings,
-            timings,
-            startedAt,
-            regions,
-            chunks: chunkResults.map((r) => ({ chunk: r.chunk.index, start: r.chunk.start, end: r.chunk.end, language: r.result.language })),
+            languages: chunkResults.map((r) => ({ chunk: r.chunk.index, start: r.chunk.start, end: r.chunk.end, language: r.result.language })),
             glossaryReplacements: corrected.replacements,
           },
         }),

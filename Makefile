@@ -1,0 +1,57 @@
+# jdr-transcriber: `make demo` runs the pipeline on a generated session, `make test` runs the tests.
+# Both install what they need first (system packages when run as root, npm packages, whisper-cli).
+SHELL := /bin/bash
+export ONNXRUNTIME_NODE_INSTALL_CUDA := skip
+WHISPER_CLI := vendor/whisper.cpp/bin/whisper-cli
+MODEL ?= large-v3-turbo
+
+.PHONY: install deps build test demo bench lint model clean help
+
+help:
+	@echo "make demo     run the pipeline on a generated French/English session (output/demo/)"
+	@echo "make test     run the test suite"
+	@echo "make install  system packages (as root), npm packages, whisper-cli, TypeScript build"
+	@echo "make model    download a ggml Whisper model into models/ (MODEL=large-v3-turbo|large-v3|…; needs internet)"
+	@echo "make bench    print throughput (× real time) and peak memory figures"
+	@echo "make lint     type-check and check Terraform formatting"
+
+install: deps node_modules/.installed $(WHISPER_CLI) build
+
+deps:
+	@bash scripts/install-system-deps.sh
+
+node_modules/.installed: package.json package-lock.json
+	@echo "npm ci: installing the locked npm packages"
+	npm ci
+	@touch $@
+
+$(WHISPER_CLI): node_modules/.installed scripts/build-whisper.sh
+	bash scripts/build-whisper.sh
+
+build: node_modules/.installed
+	@echo "tsc: compiling lib/, job/ and functions/ into dist/"
+	npx tsc -p tsconfig.build.json
+
+test: install
+	npm test
+
+lint: node_modules/.installed
+	npx tsc -p tsconfig.json --noEmit
+	terraform fmt -check -recursive terraform
+
+demo: install
+	npx tsx scripts/demo.ts
+
+bench: install
+	npx tsx bench/front.bench.ts
+	BENCH_HOURS=4 npx tsx bench/front.bench.ts
+	npx tsx bench/asr.bench.ts
+	@if [ -f bench/diarize.bench.ts ]; then npx tsx bench/diarize.bench.ts; fi
+
+model: node_modules/.installed
+	npx tsx scripts/download-model.ts $(MODEL)
+
+clean:
+	rm -rf dist vendor .cache output
+
+-include deploy.mk

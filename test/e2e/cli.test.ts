@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { writeDemoSession } from '../support/demo-session.js';
+import { scratchDir } from '../support/fixtures.js';
+import { TINY_DIMS, writeGgmlModel } from '../support/ggml-model.js';
+
+const run = promisify(execFile);
+
+/** Runs the CLI as a user would (its own process, no TTY), returning exit code and output. */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'job/cli.ts', ...args], {
+      env: { ...process.env, WHISPER_MODEL_PATH: '', WHISPER_MODEL_DIR: join(scratchDir(), 'no-models'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+test('end to end: a generated French/English session through the real engines produces every output', async () => {
+  const session = await writeDemoSession(join(scratchDir(), 'session-12'));
+  const model = join(scratchDir(), 'ggml-random-tiny.bin');
+  await writeGgmlModel(model, TINY_DIMS);
+  const out = join(scratchDir(), 'out');
+  const result = await cli(['run', session.dir, '--out', out, '--model', model, '--beam-size', '1', '--threads', '2', '--secondary-lang', 'en', '--multilang']);
+  assert.equal(result.code, 0, result.stderr);
+
+  for (const name of ['transcript.md', 'transcript.txt', 'transcript.srt', 'transcript.vtt', 'transcript.json', 'transcript.rttm', 'report.md', 'report.json', 'session-12.zip']) {
+    assert.ok(existsSync(join(out, name)), `${name} written`);
+  }
+  const json = JSON.parse(readFileSync(join(out, 'transcript.json'), 'utf8'));
+  assert.equal(json.session, 'session-12');
+  assert.ok(Math.abs(json.duration - session.duration) < 0.2, `duration ${json.duration} vs ${session.duration}`);
+  assert.deepEqual(json.sources.map((s: { name: string }) => s.name), ['part-1.m4a', 'part-2.mp3']);
+  for (const s of json.segments) assert.ok(s.start >= 0 && s.end <= json.duration + 0.01 && s.start <= s.end);
+  assert.ok(['fr', 'en'].includes(json.language));
+
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(report.skipped.map((s: { name: string }) => s.name), ['notes.txt']);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /notes\.txt/);
+
+  await run('unzip', ['-t', join(out, 'session-12.zip')]);
+  const { stdout: listing } = await run('unzip', ['-l', join(out, 'session-12.zip')]);
+  assert.match(listing, /session-12\/transcript\.srt/);
+  // Logs are JSON lines when not on a terminal.
+  const lines = result.stderr.trim().split('\n');
+  assert.ok(lines.every((l) => JSON.parse(l).severity), 'every log line is a JSON object with a severity');
+});
+
+test('a missing model stops before any work with a message saying how to provide one', async () => {
+  const dir = join(scratchDir(), 'empty-session');
+  const result = await cli(['run', join(scratchDir(), 'session-12'), '--out', dir]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--model/);
+  assert.match(result.stderr, /WHISPER_MODEL_DIR/);
+  assert.match(result.stderr, /make model/);
+  assert.equal(existsSync(dir), false);
+});
+
+test('a session with no audio fails at decode and names what it skipped', async () => {
+  const dir = join(scratchDir(), 'no-audio');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'readme.txt'), 'rien');
+  const model = join(scratchDir(), 'ggml-random-tiny.bin');
+  const result = await cli(['run', dir, '--out', join(scratchDir(), 'no-audio-out'), '--model', model]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /No audio to transcribe/);
+  assert.match(result.stderr, /readme\.txt/);
+});
+
+test('usage errors name the flag and the variable', async () => {
+  const result = await cli(['run', '.', '--max-chunk-minutes', 'forty', '--lang', 'francais']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--max-chunk-minutes \(MAX_CHUNK_MINUTES\): must be a number/);
+  assert.match(result.stderr, /--lang \(PRIMARY_LANG\): must be a language code/);
+  const help = await cli(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--chunk-overlap-ms/);
+});
