@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AbortedError, ConfigError } from '../../../lib/errors.js';
+import { createLogger } from '../../../lib/log.js';
+import type { AsrOptions, AsrResult } from '../../../job/engines/asr.js';
+import { repairWhisperJson, toAsrResult, truncatePrompt, WhisperCppEngine, type WhisperCppConfig } from '../../../job/engines/whisper-cpp.js';
+import { packageRoot, resolveWhisperBinary } from '../../../job/engines/whisper-model.js';
+import { wavBytes } from '../../support/espeak.js';
+import { dialogueWav, scratchDir } from '../../support/fixtures.js';
+import { TINY_DIMS, writeGgmlModel } from '../../support/ggml-model.js';
+
+const pgrep = promisify(execFile);
+
+/** The vendored whisper-cli; its absence fails (not skips) every engine test, with the build hint. */
+function cli(): string {
+  return resolveWhisperBinary({}, packageRoot());
+}
+
+let model: Promise<string> | undefined;
+function tinyModel(): Promise<string> {
+  model ??= (async () => {
+    const path = join(scratchDir(), 'ggml-tiny-random.bin');
+    await writeGgmlModel(path, TINY_DIMS, { seed: 7 });
+    return path;
+  })();
+  return model;
+}
+
+/** An engine whose debug log (whisper-cli's argv and stderr) is kept for assertions. */
+async function engine(config: Partial<WhisperCppConfig> = {}, onLine?: (line: string) => void) {
+  const lines: string[] = [];
+  const log = createLogger({ json: true, minSeverity: 'DEBUG', write: (l) => (lines.push(l), onLine?.(l)) });
+  const e = new WhisperCppEngine({ binaryPath: cli(), modelPath: await tinyModel(), log, decoding: { noFallback: true }, ...config });
+  const messages = () => lines.map((l) => JSON.parse(l) as { message: string; args?: string[] });
+  return {
+    engine: e,
+    /** whisper-cli's own "processing '…' (…), N threads, …, N beams + best of N, lang = xx" lines. */
+    processing: () => messages().filter((m) => m.message.includes("processing '")).map((m) => m.message),
+    argv: () => messages().filter((m) => m.args).map((m) => m.args!),
+  };
+}
+
+// One thread: on a busy 2-core machine ggml's spinning thread barriers make 2-thread decoding of a tiny model ~20× slower.
+const base: AsrOptions = { language: 'fr', beamSize: 1, threads: 1 };
+const duration = (pcm: Int16Array) => pcm.length / 16000;
+
+function assertWellFormed(result: AsrResult, seconds: number): void {
+  let previous = 0;
+  for (const s of result.segments) {
+    assert.ok(s.start >= previous - 1e-9 && s.start <= s.end && s.end <= seconds + 1e-9, `segment ${JSON.stringify(s)} in [0, ${seconds}] after ${previous}`);
+    previous = s.start;
+    assert.equal(s.text, s.text.trim());
+    for (const t of s.tokens) {
+      assert.doesNotMatch(t.text, /^\[_|^<\|/, 'special tokens are removed');
+      assert.ok(t.start >= s.start && t.end <= s.end && t.probability >= 0 && t.probability <= 1, JSON.stringify(t));
+    }
+    if (s.tokens.length > 0) assert.ok(Number.isFinite(s.avgLogprob) && s.avgLogprob! <= 0);
+  }
+}
+
+test('transcribes espeak speech with a random-weight model: ordered segments inside the file', async () => {
+  const { wav, pcm } = await dialogueWav();
+  const { engine: e } = await engine();
+  assert.match(e.description, /^whisper\.cpp \d+\.\d+\.\d+ \(ggml-tiny-random\.bin\)$/);
+  const progress: number[] = [];
+  const result = await e.transcribe(wav, { ...base, onProgress: (f) => progress.push(f) });
+  assert.equal(result.language, 'fr');
+  assert.ok(result.segments.length > 0, 'the random decoder still emits timestamped segments');
+  assertWellFormed(result, duration(pcm));
+  assert.ok(progress.every((f) => f >= 0 && f <= 1) && progress.at(-1) === 1, `progress ${progress}`);
+});
+
+test('language, threads and beam size reach whisper-cli (as it reports them)', async () => {
+  const { wav, pcm } = await dialogueWav();
+  for (const [language, threads, beamSize] of [['fr', 1, 1], ['en', 2, 3]] as const) {
+    const { engine: e, processing } = await engine();
+    const result = await e.transcribe(wav, { language, threads, beamSize });
+    assert.equal(result.language, language);
+    assertWellFormed(result, duration(pcm));
+    const [line, ...more] = processing();
+    assert.equal(more.length, 0, 'one whisper-cli run');
+    assert.match(line!, new RegExp(`, ${threads} threads, .*, ${beamSize} beams \\+ best of \\d+, lang = ${language},`));
+  }
+});
+
+test('the prompt reaches the decoder, cut to its budget from the front', async () => {
+  const { wav } = await dialogueWav();
+  const names = Array.from({ length: 120 }, (_, i) => `Personnage${i}`).join(', ');
+  const prompt = `Personnages : ${names}. Lieux : Valombre, Castel-Noir.`;
+  const without = await engine();
+  const withPrompt = await engine();
+  const a = await without.engine.transcribe(wav, base);
+  const b = await withPrompt.engine.transcribe(wav, { ...base, prompt });
+  const argv = withPrompt.argv()[0]!;
+  const sent = argv[argv.indexOf('--prompt') + 1]!;
+  assert.equal(sent, truncatePrompt(prompt));
+  assert.ok(sent.length <= 800 && prompt.endsWith(sent) && /^Personnage\d+,/.test(sent), sent.slice(0, 40));
+  assert.ok(!without.argv()[0]!.includes('--prompt'));
+  // Same audio, greedy, deterministic: only the prompt differs, and the decoder's output changes with it.
+  assert.notDeepEqual(b.segments, a.segments);
+});
+
+test("'auto' with allowed languages: detection is honoured inside the set, else the first allowed wins", async () => {
+  const { wav } = await dialogueWav();
+  const free = await engine();
+  const detected = (await free.engine.transcribe(wav, { ...base, language: 'auto' })).language;
+  assert.ok(!free.argv()[0]!.includes('-dl'), 'no separate detection pass without a set');
+  const other = detected === 'fr' ? 'en' : 'fr';
+  const third = ['de', 'es', 'it'].find((l) => l !== detected)!;
+
+  const inside = await engine();
+  assert.equal((await inside.engine.transcribe(wav, { ...base, language: 'auto', allowedLanguages: [other, detected] })).language, detected);
+  assert.ok(inside.argv()[0]!.includes('-dl'), 'a detect-only pass first');
+  assert.match(inside.processing()[1]!, new RegExp(`lang = ${detected},`));
+
+  const outside = await engine();
+  const result = await outside.engine.transcribe(wav, { ...base, language: 'auto', allowedLanguages: [other, third] });
+  assert.equal(result.language, other);
+  assert.match(outside.processing()[1]!, new RegExp(`lang = ${other},`));
+});
+
+test('abort mid-run kills whisper-cli within 2 s and leaves nothing behind', async () => {
+  const { pcm } = await dialogueWav();
+  // Five minutes, beam search and temperature fallback: many seconds of work for the tiny model.
+  const long = new Int16Array(pcm.length * 15);
+  for (let i = 0; i < 15; i++) long.set(pcm, i * pcm.length);
+  const wav = join(scratchDir(), `abort-${process.pid}.wav`);
+  writeFileSync(wav, wavBytes(long));
+  const controller = new AbortController();
+  let abortedAt = 0;
+  const { engine: e, argv } = await engine({ decoding: {} }, (line) => {
+    if (line.includes("processing '") && !controller.signal.aborted) {
+      abortedAt = performance.now();
+      controller.abort();
+    }
+  });
+  await assert.rejects(e.transcribe(wav, { ...base, beamSize: 5, signal: controller.signal }), AbortedError);
+  assert.ok(abortedAt > 0, 'whisper-cli was running when aborted');
+  assert.ok(performance.now() - abortedAt < 2000, 'rejected within 2 s');
+  await assert.rejects(pgrep('pgrep', ['-f', wav]), (err: { code?: number }) => err.code === 1, 'no whisper-cli left on this input');
+  const out = argv()[0]![argv()[0]!.indexOf('-of') + 1]!;
+  assert.ok(!existsSync(join(out, '..')), 'temp folder removed');
+  await assert.rejects(e.transcribe(wav, { ...base, signal: controller.signal }), AbortedError, 'an aborted signal stops before starting');
+});
+
+test('failures name the input and say what to do', async () => {
+  const { wav } = await dialogueWav();
+  const notAudio = join(scratchDir(), 'not-audio.wav');
+  writeFileSync(notAudio, 'this is not a wav file');
+  const { engine: e } = await engine();
+  await assert.rejects(e.transcribe(notAudio, base), /whisper-cli wrote no result for .*not-audio\.wav.*\n.*failed to read audio/s);
+  await assert.rejects(e.transcribe(wav, { ...base, language: 'xx' }), (err) => err instanceof ConfigError && /language "xx"/.test(err.message));
+
+  const broken = join(scratchDir(), 'ggml-broken.bin');
+  writeFileSync(broken, (await import('node:fs')).readFileSync(await tinyModel()).subarray(0, 3_000_000)); // cut inside the tensors
+  const { engine: withBroken } = await engine({ modelPath: broken });
+  await assert.rejects(withBroken.transcribe(wav, base), (err) => err instanceof ConfigError && err.message.includes('ggml-broken.bin: whisper-cli could not load it'));
+
+  const { engine: noBinary } = await engine({ binaryPath: join(scratchDir(), 'no-such-whisper-cli') });
+  await assert.rejects(noBinary.transcribe(wav, base), (err) => err instanceof ConfigError && /make install/.test(err.message));
+});
+
+test('whisper JSON: ms to seconds, special tokens dropped, raw control bytes and NaN repaired', () => {
+  const raw = `{"model": {"vocab": 51865}, "result": {"language": "fr"}, "transcription": [
+    {"offsets": {"from": 640, "to": 9180}, "text": " Bonjour\u0001 à tous", "tokens": [
+      {"text": "[_BEG_]", "offsets": {"from": 0, "to": 0}, "id": 50365, "p": 0.9},
+      {"text": " Bonjour\u0001", "offsets": {"from": 970, "to": 2000}, "id": 1234, "p": 0.5},
+      {"text": " à", "id": 222, "p": -nan},
+      {"text": "<|endoftext|>", "id": 50257, "p": 1},
+      {"text": "[_TT_459]", "offsets": {"from": 9180, "to": 9180}, "id": 50823, "p": 0.1}]},
+    {"offsets": {"from": 9180, "to": 25000}, "text": "  ", "tokens": []}]}`;
+  const result = toAsrResult(JSON.parse(repairWhisperJson(raw)), { language: 'fr', durationSeconds: 11 });
+  assert.deepEqual(result, {
+    language: 'fr',
+    segments: [
+      {
+        start: 0.64,
+        end: 9.18,
+        text: 'Bonjour  à tous',
+        tokens: [
+          { start: 0.97, end: 2, text: ' Bonjour ', probability: 0.5 },
+          { start: 0.64, end: 9.18, text: ' à', probability: 0 },
+        ],
+        avgLogprob: (Math.log(0.5) + Math.log(1e-10)) / 2,
+      },
+    ],
+  });
+});
+
+test('prompt truncation keeps the end, from a list or word boundary', () => {
+  assert.equal(truncatePrompt('  Joueurs : Alice,\n Bob.  '), 'Joueurs : Alice, Bob.');
+  const list = Array.from({ length: 200 }, (_, i) => `Nom${i}`).join(', ');
+  const cut = truncatePrompt(list, 100);
+  assert.ok(cut.length <= 100 && list.endsWith(cut) && /^Nom\d+,/.test(cut), cut);
+  const words = Array.from({ length: 200 }, (_, i) => `mot${i}`).join(' ');
+  const cutWords = truncatePrompt(words, 100);
+  assert.ok(cutWords.length <= 100 && words.endsWith(cutWords) && /^mot\d+ /.test(cutWords), cutWords);
+});
