@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildReport, renderReportJson, renderReportMarkdown, type Report, type ReportFacts } from '../../job/report.js';
+import { sampleTranscript } from './writers/fixture.js';
+
+const FACTS: ReportFacts = {
+  runId: 'run-20240503-2105-ab12',
+  createdAt: new Date('2024-05-03T21:05:00Z'),
+  inputUri: "gs://jdr-input/sessions/2024-05-03 Campagne d'Éther/",
+  outputUri: "gs://jdr-output/sessions/2024-05-03 Campagne d'Éther/run-20240503-2105-ab12/",
+  wallSeconds: 1243.5,
+  stages: [
+    { stage: 'fetch', seconds: 12.25 },
+    { stage: 'decode', seconds: 40.1 },
+    { stage: 'asr', seconds: 1100.4 },
+  ],
+  skipped: [
+    { name: 'notes.txt', reason: 'not an audio file' },
+    { name: 'partie-3.m4a', reason: 'not readable audio (ffprobe: moov atom not found)' },
+  ],
+  warnings: ['context.yaml: unknown key "speakres" (did you mean "speakers"?)'],
+  languages: [
+    { chunk: 0, start: 0, end: 1800, language: 'fr' },
+    { chunk: 1, start: 1800, end: 2400, language: 'en' },
+    { chunk: 2, start: 2400, end: 3730.5, language: 'fr' },
+  ],
+  voiceSampleProblems: ['voices/bob.wav: 1.2 s of speech, need at least 5 s'],
+  glossaryReplacements: { Kartor: 3, 'Poney Fringant': 1 },
+};
+
+describe('report', () => {
+  const report = buildReport(sampleTranscript(), FACTS);
+  const md = renderReportMarkdown(report);
+
+  it('gathers the run facts and the transcript statistics', () => {
+    assert.equal(report.audioSeconds, 3730.5);
+    assert.equal(report.realTimeFactor, 3);
+    assert.equal(report.segments.count, 11);
+    assert.equal(report.segments.words, sampleTranscript().segments.reduce((n, s) => n + s.text.split(/\s+/).length, 0));
+    assert.deepEqual(report.speakers.map((s) => [s.name, s.sharePercent]), [['SPK3', 39.4], ['Bob Le Barde', 38.8], ['Alice', 21.8]]);
+    assert.deepEqual(report.unmatchedClusters, ['SPK3']);
+    assert.deepEqual(report.engines, sampleTranscript().model);
+  });
+
+  it('lists passages below -1 mean log-probability with their times', () => {
+    assert.deepEqual(
+      report.segments.lowConfidence.map((p) => [p.start, p.end, p.speaker, p.avgLogprob]),
+      [[45, 47, undefined, -1.42], [80, 80.05, 'SPK3', -1.05]],
+    );
+    assert.match(md, /\| 0:00:45–0:00:47 \| — \| Euh… attendez, quoi \? \| -1\.42 \|/);
+  });
+
+  it('puts the summary first, then what needs attention, then the details', () => {
+    const order = ['# QA report', '1:02:11 of audio from 2 recordings', '## Needs attention', '### Skipped files', '### Warnings', '### Doubtful passages', '### Speakers without a name', '### Voice samples', '## Details', '### Speakers\n', '### Stages'];
+    const positions = order.map((s) => md.indexOf(s));
+    for (const [i, p] of positions.entries()) assert.ok(p >= 0, `"${order[i]}" is in the report`);
+    assert.deepEqual([...positions].sort((a, b) => a - b), positions);
+    assert.match(md, /3× real time/);
+  });
+
+  it('names every skipped file with its reason, and every warning', () => {
+    assert.match(md, /- `notes\.txt`: not an audio file/);
+    assert.match(md, /- `partie-3\.m4a`: not readable audio \(ffprobe: moov atom not found\)/);
+    assert.match(md, /- context\.yaml: unknown key "speakres" \(did you mean "speakers"\?\)/);
+    assert.match(md, /- voices\/bob\.wav: 1\.2 s of speech, need at least 5 s/);
+    assert.match(md, /SPK3 \(0:00:31 of talk\): add a voice sample .*`overrides\.speakers\.SPK3`/);
+  });
+
+  it('shows languages, glossary corrections and stage timings', () => {
+    assert.match(md, /Languages: fr 84 %, en 16 %/);
+    assert.match(md, /Kartor ×3, Poney Fringant ×1/);
+    assert.match(md, /\| asr \| 1100\.4 \|/);
+  });
+
+  it('says when nothing needs attention', () => {
+    const t = sampleTranscript();
+    const clean = buildReport(
+      { ...t, segments: t.segments.map(({ avgLogprob: _, ...s }) => s), speakers: t.speakers.filter((s) => s.source !== 'unmatched') },
+      { ...FACTS, skipped: [], warnings: [], voiceSampleProblems: [] },
+    );
+    assert.match(renderReportMarkdown(clean), /## Needs attention\n\nNothing: /);
+  });
+
+  it('round-trips as JSON', () => {
+    const back = JSON.parse(renderReportJson(report)) as Report;
+    assert.deepEqual(back, JSON.parse(JSON.stringify(report)));
+    assert.equal(back.createdAt, '2024-05-03T21:05:00.000Z');
+    assert.equal(back.skipped.length, 2);
+  });
+});
