@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { access, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import JSZip from 'jszip';
-import { throwIfAborted } from '../../lib/errors.js';
+import { errorMessage, throwIfAborted } from '../../lib/errors.js';
 import type { Store } from '../../lib/storage/types.js';
 import { contentTypeFor } from '../writers/index.js';
 
@@ -24,7 +25,6 @@ export interface ZipOptions {
 
 /** Builds the zip from in-memory files or local paths; returns its size in bytes. */
 export async function buildZip(files: readonly (ZipEntry | string)[], outPath: string, options: ZipOptions): Promise<number> {
-  const zip = new JSZip();
   const folder = safeFileName(options.folder);
   const names = new Set<string>();
   for (const file of files) {
@@ -32,17 +32,37 @@ export async function buildZip(files: readonly (ZipEntry | string)[], outPath: s
     if (!name || name.includes('/') || name.includes('\\')) throw new Error(`Cannot archive "${name}": expected a plain file name`);
     if (names.has(name)) throw new Error(`Cannot archive two files named "${name}"`);
     names.add(name);
-    // Node streams are read by JSZip as it writes, so big outputs are never held twice.
-    zip.file(`${folder}/${name}`, typeof file === 'string' ? createReadStream(file) : file.content);
+    if (typeof file === 'string') await access(file).catch((err: unknown) => Promise.reject(new Error(`Cannot archive ${file}: ${errorMessage(err)}`)));
   }
+
+  // From here to generateNodeStream nothing awaits, so a source's read error always finds `output` to fail.
+  // JSZip itself drops an error raised while its input is paused and would wait forever.
+  const zip = new JSZip();
+  const sources: Readable[] = [];
+  let output: NodeJS.ReadableStream & { destroy?: (err?: Error) => void } | undefined;
+  let sourceError: Error | undefined;
+  for (const file of files) {
+    if (typeof file === 'string') {
+      const source = createReadStream(file);
+      source.once('error', (err) => {
+        sourceError ??= new Error(`Cannot archive ${file}: ${err.message}`);
+        output?.destroy?.(sourceError);
+      });
+      sources.push(source);
+      // Node streams are read by JSZip as it writes, so big outputs are never held whole in memory.
+      zip.file(`${folder}/${basename(file)}`, source);
+    } else {
+      zip.file(`${folder}/${file.name}`, file.content);
+    }
+  }
+  output = zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE', compressionOptions: { level: 6 } });
   try {
-    await pipeline(
-      zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE', compressionOptions: { level: 6 } }),
-      createWriteStream(outPath),
-    );
+    await pipeline(output, createWriteStream(outPath));
+    if (sourceError) throw sourceError;
   } catch (err) {
+    for (const source of sources) source.destroy();
     await rm(outPath, { force: true });
-    throw err;
+    throw sourceError ?? err;
   }
   return (await stat(outPath)).size;
 }
@@ -50,9 +70,9 @@ export async function buildZip(files: readonly (ZipEntry | string)[], outPath: s
 /** A name safe as a zip folder and as an object key: no path separators, control or reserved characters. */
 export function safeFileName(name: string): string {
   const cleaned = name
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
     .replace(/\s+/g, ' ')
     .trim()
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
     .replace(/^\.+/, '');
   return cleaned || 'session';
 }
