@@ -43,7 +43,9 @@ export function buildCues(segments: readonly Segment[]): Cue[] {
 
 /** Visible width: code points of the NFC form, so that "é" counts once whichever way the ASR spelled it. */
 export function width(text: string): number {
-  return [...text].length;
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }
 
 function segmentCues(segment: Segment): Cue[] {
