@@ -1,0 +1,184 @@
+import type { EmailLang } from '../lib/config-mailer.js';
+import type { CompletionMessage, Stage } from '../lib/contracts/completion.js';
+
+/**
+ * The emails, in French (default) or English: what a person waiting for a transcript wants to know, in the order
+ * they want it. Pure text, no HTML: it reads the same in every client and cannot be mangled.
+ */
+export type Delivery =
+  | { kind: 'attached'; filename: string; bytes: number }
+  | { kind: 'link'; filename: string; url: string; expiresAt: Date }
+  | { kind: 'unavailable'; location: string | undefined };
+
+export interface Email {
+  subject: string;
+  text: string;
+}
+
+const STAGE_LABELS: Record<EmailLang, Record<Stage, string>> = {
+  fr: {
+    trigger: 'vérification du dépôt', config: 'configuration du service', fetch: 'téléchargement des enregistrements',
+    decode: 'lecture des enregistrements', vad: 'détection de la parole', chunk: 'découpage', asr: 'transcription',
+    merge: 'assemblage', diarize: 'séparation des voix', identify: 'identification des participants', glossary: 'glossaire',
+    render: 'mise en forme', archive: 'archive', upload: 'dépôt des résultats', publish: 'notification',
+  },
+  en: {
+    trigger: 'upload check', config: 'service configuration', fetch: 'downloading the recordings', decode: 'reading the recordings',
+    vad: 'speech detection', chunk: 'splitting', asr: 'transcription', merge: 'assembly', diarize: 'speaker separation',
+    identify: 'speaker identification', glossary: 'glossary', render: 'formatting', archive: 'archive', upload: 'saving the results',
+    publish: 'notification',
+  },
+};
+
+const FORMAT_LABELS: Record<EmailLang, Record<string, string>> = {
+  fr: {
+    'transcript.md': 'la transcription à lire, avec les noms des participants', 'transcript.txt': 'le texte brut',
+    'transcript.srt': 'sous-titres (SRT)', 'transcript.vtt': 'sous-titres (WebVTT)',
+    'transcript.json': 'données complètes : mots, horaires, langues', 'transcript.rttm': 'tours de parole (RTTM, pour les outils)',
+    'report.md': 'rapport qualité : passages douteux, fichiers ignorés', 'report.json': 'rapport qualité (données)',
+  },
+  en: {
+    'transcript.md': 'the transcript to read, with speaker names', 'transcript.txt': 'plain text',
+    'transcript.srt': 'subtitles (SRT)', 'transcript.vtt': 'subtitles (WebVTT)', 'transcript.json': 'full data: words, timings, languages',
+    'transcript.rttm': 'speaker turns (RTTM, for tools)', 'report.md': 'quality report: doubtful passages, skipped files',
+    'report.json': 'quality report (data)',
+  },
+};
+
+const T = {
+  fr: {
+    ready: (s: string) => `Transcription prête : ${s}`,
+    failed: (s: string) => `Échec de la transcription : ${s}`,
+    hello: 'Bonjour,',
+    readyIntro: (s: string) => `La transcription de la séance « ${s} » est prête.`,
+    failedIntro: (s: string) => `La transcription de la séance « ${s} » n'a pas pu aboutir.`,
+    duration: 'Durée enregistrée',
+    processed: 'traitée en',
+    speakers: 'Participants et temps de parole :',
+    noSpeakers: 'Les participants n’ont pas pu être distingués dans cet enregistrement.',
+    inside: (zip: string) => `Dans l'archive ${zip} :`,
+    attached: (zip: string, size: string) => `L'archive ${zip} (${size}) est jointe à ce message.`,
+    link: (zip: string, until: string) => `L'archive ${zip} est trop lourde pour être jointe. Téléchargez-la avec ce lien, valable jusqu'au ${until} :`,
+    unavailable: (where: string) => `L'archive n'a pas pu être jointe ni partagée par lien${where ? ` ; les fichiers sont dans ${where}` : ''}.`,
+    skipped: 'Fichiers ignorés :',
+    stage: 'Étape',
+    problem: 'Ce qui ne va pas :',
+    hint: 'Indice',
+    todo: 'Que faire :',
+    reference: 'Référence',
+    advice: {
+      trigger: 'Corrigez les points ci-dessus, puis déposez de nouveau le fichier _READY dans le dossier de la séance : chaque nouveau _READY relance une tentative.',
+      input: 'Vérifiez que les enregistrements sont des fichiers audio complets et lisibles (m4a, mp3, wav, ogg, flac), remplacez ceux qui posent problème, puis déposez de nouveau le fichier _READY.',
+      config: 'La configuration du service est incomplète : transférez ce message à la personne qui l’administre.',
+      other: 'Une erreur technique a interrompu le traitement malgré plusieurs essais. Déposez de nouveau le fichier _READY pour réessayer ; si l’erreur revient, transférez ce message à la personne qui administre le service.',
+    },
+    locale: 'fr-FR',
+  },
+  en: {
+    ready: (s: string) => `Transcript ready: ${s}`,
+    failed: (s: string) => `Transcription failed: ${s}`,
+    hello: 'Hello,',
+    readyIntro: (s: string) => `The transcript of session "${s}" is ready.`,
+    failedIntro: (s: string) => `The transcription of session "${s}" could not be completed.`,
+    duration: 'Recorded duration',
+    processed: 'processed in',
+    speakers: 'Speakers and talk time:',
+    noSpeakers: 'Speakers could not be told apart in this recording.',
+    inside: (zip: string) => `Inside ${zip}:`,
+    attached: (zip: string, size: string) => `${zip} (${size}) is attached to this message.`,
+    link: (zip: string, until: string) => `${zip} is too large to attach. Download it with this link, valid until ${until}:`,
+    unavailable: (where: string) => `The archive could be neither attached nor shared by link${where ? `; the files are in ${where}` : ''}.`,
+    skipped: 'Skipped files:',
+    stage: 'Stage',
+    problem: 'What is wrong:',
+    hint: 'Hint',
+    todo: 'What to do:',
+    reference: 'Reference',
+    advice: {
+      trigger: 'Fix the points above, then upload the _READY file to the session folder again: each new _READY starts a new attempt.',
+      input: 'Check that the recordings are complete, readable audio files (m4a, mp3, wav, ogg, flac), replace the faulty ones, then upload the _READY file again.',
+      config: 'The service is not fully configured: forward this message to whoever runs it.',
+      other: 'A technical error stopped the work despite several attempts. Upload the _READY file again to retry; if the error comes back, forward this message to whoever runs the service.',
+    },
+    locale: 'en-GB',
+  },
+} as const;
+
+export function renderEmail(message: CompletionMessage, delivery: Delivery, lang: EmailLang): Email {
+  return message.status === 'succeeded' ? successEmail(message, delivery, lang) : failureEmail(message, lang);
+}
+
+function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang): Email {
+  const t = T[lang];
+  const c = colon(lang);
+  const lines: string[] = [t.hello, '', t.readyIntro(m.session), ''];
+  if (m.stats) {
+    lines.push(`${t.duration}${c}${humanDuration(m.stats.audioSeconds)} (${t.processed} ${humanDuration(m.stats.wallSeconds)})`, '');
+    const speakers = [...m.stats.speakers].sort((a, b) => b.talkSeconds - a.talkSeconds);
+    const talk = speakers.reduce((sum, s) => sum + s.talkSeconds, 0);
+    if (speakers.length > 0) {
+      lines.push(t.speakers);
+      for (const s of speakers) lines.push(`  - ${s.name}${c}${humanDuration(s.talkSeconds)} (${Math.round((100 * s.talkSeconds) / Math.max(talk, 1e-9))}${lang === 'fr' ? ' %' : '%'})`);
+    } else lines.push(t.noSpeakers);
+    lines.push('');
+  }
+  if (delivery.kind === 'attached') lines.push(t.attached(delivery.filename, humanBytes(delivery.bytes)), '');
+  else if (delivery.kind === 'link') lines.push(t.link(delivery.filename, humanDate(delivery.expiresAt, lang)), delivery.url, '');
+  else lines.push(t.unavailable(delivery.location ?? ''), '');
+
+  const names = new Set((m.outputs?.files ?? []).map((uri) => uri.split('/').pop() ?? uri));
+  const files = Object.keys(FORMAT_LABELS[lang]).filter((n) => names.has(n));
+  if (files.length > 0) {
+    lines.push(t.inside(delivery.kind === 'unavailable' ? `${m.session}.zip` : delivery.filename));
+    for (const name of files) lines.push(`  - ${name}${c}${FORMAT_LABELS[lang][name]}`);
+    lines.push('');
+  }
+  const skipped = m.stats?.skippedFiles ?? [];
+  if (skipped.length > 0) lines.push(t.skipped, ...skipped.map((s) => `  - ${s.name} (${s.reason})`), '');
+  lines.push(`${t.reference}${c}${m.runId}`);
+  return { subject: t.ready(m.session), text: lines.join('\n') + '\n' };
+}
+
+function failureEmail(m: CompletionMessage, lang: EmailLang): Email {
+  const t = T[lang];
+  const c = colon(lang);
+  const stage = m.error?.stage ?? 'publish';
+  const lines: string[] = [t.hello, '', t.failedIntro(m.session), ''];
+  lines.push(`${t.stage}${c}${STAGE_LABELS[lang][stage]} (${stage})`, '', t.problem);
+  for (const line of (m.error?.message ?? '').split('\n')) lines.push(`  ${line}`);
+  if (m.error?.hint) lines.push('', `${t.hint}${c}${m.error.hint}`);
+  lines.push('', t.todo, `  ${t.advice[adviceFor(stage)]}`, '', `${t.reference}${c}${m.runId}`);
+  return { subject: t.failed(m.session), text: lines.join('\n') + '\n' };
+}
+
+/** French typography puts a space before the colon. */
+function colon(lang: EmailLang): string {
+  return lang === 'fr' ? ' : ' : ': ';
+}
+
+function adviceFor(stage: Stage): 'trigger' | 'input' | 'config' | 'other' {
+  if (stage === 'trigger') return 'trigger';
+  if (stage === 'fetch' || stage === 'decode') return 'input';
+  if (stage === 'config') return 'config';
+  return 'other';
+}
+
+/** 11580 → "3 h 13 min"; 2700 → "45 min"; 38 → "38 s". */
+export function humanDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const h = Math.floor(s / 3600);
+  const min = Math.floor((s % 3600) / 60);
+  if (h === 0) return `${min} min`;
+  return min === 0 ? `${h} h` : `${h} h ${String(min).padStart(2, '0')} min`;
+}
+
+export function humanBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Dates in UTC, named as such: recipients may live in several time zones. */
+export function humanDate(date: Date, lang: EmailLang): string {
+  return new Intl.DateTimeFormat(T[lang].locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date) + ' UTC';
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Storage } from '@google-cloud/storage';
+import { z } from 'zod';
+import { parseJobConfig, type Env, type JobConfig } from '../lib/config.js';
+import { parseCloudJobConfig, type CloudJobConfig } from '../lib/config-cloud-job.js';
+import { topicName } from '../lib/config-common.js';
+import type { Stage } from '../lib/contracts/completion.js';
+import { ConfigError, errorMessage } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { completionPublisher, createPubSubClient, type CompletionPublisher } from '../lib/pubsub.js';
+import { createStorageClient } from '../lib/storage/gcs-client.js';
+import { openStore, type Store } from '../lib/storage/index.js';
+import { sessionName } from './cli-options.js';
+import { failureMessage, successMessage, type RunIdentity } from './completion.js';
+import type { ContextLocation } from './context.js';
+import type { AsrEngine } from './engines/asr.js';
+import { ffmpegTools, type FfmpegTools } from './engines/ffmpeg.js';
+import { SileroVad, type VadEngine } from './engines/silero-vad.js';
+import { WhisperCppEngine } from './engines/whisper-cpp.js';
+import { resolveWhisperBinary, resolveWhisperModel } from './engines/whisper-model.js';
+import { createProgress } from './progress.js';
+import { runSession, StageError } from './run.js';
+import { StatusWriter } from './status.js';
+
+/**
+ * The Cloud Run job's entry: one session per execution, configured by the environment the trigger set. Exit codes
+ * drive Cloud Run: 0 when done (including a session that cannot be transcribed: retrying would not help), 1 for a
+ * transient failure (Cloud Run retries the task; only the last attempt publishes the failure), 2 for a broken
+ * deployment. Clients and engines are built here unless a test passes its own.
+ */
+export interface Engines {
+  asr: AsrEngine;
+  vad: VadEngine;
+}
+
+export interface MainDeps {
+  log?: Logger;
+  storage?: Storage;
+  publisher?: CompletionPublisher;
+  engines?: (config: JobConfig, env: Env, log: Logger) => Promise<Engines>;
+  tools?: FfmpegTools;
+  signal?: AbortSignal;
+  statusIntervalMs?: number;
+}
+
+export async function defaultEngines(config: JobConfig, env: Env, log: Logger): Promise<Engines> {
+  const asr = new WhisperCppEngine({ binaryPath: resolveWhisperBinary(env), modelPath: resolveWhisperModel(config.model), log });
+  return { asr, vad: await SileroVad.create() };
+}
+
+export async function main(env: Env = process.env, deps: MainDeps = {}): Promise<number> {
+  const baseLog = deps.log ?? createLogger({ json: true, labels: { component: 'job' } });
+  const parsed = parseAll(env);
+  if ('problems' in parsed) {
+    const error = new ConfigError(parsed.problems, 'Missing or invalid configuration');
+    baseLog.error(error.message);
+    await reportConfigFailure(env, error, deps, baseLog);
+    return 2;
+  }
+  const { config, cloud, session } = parsed;
+  if (cloud.taskIndex > 0) {
+    baseLog.info(`Task ${cloud.taskIndex} of ${cloud.taskCount}: this job transcribes a session in task 0 only; nothing to do`);
+    return 0;
+  }
+  const runId = config.runId ?? cloud.execution ?? new Date().toISOString().replace(/[:.]/g, '-');
+  const log = baseLog.child({ session, runId, attempt: String(cloud.attempt) });
+  const run: RunIdentity = { session, runId, recipients: config.emailTo };
+  const ownPublisher = deps.publisher === undefined;
+  let publisher: CompletionPublisher | undefined = deps.publisher;
+  let status: StatusWriter | undefined;
+  try {
+    publisher ??= completionPublisher(createPubSubClient(cloud.completionTopic, env), cloud.completionTopic);
+    const gcs = deps.storage ?? createStorageClient(env);
+    const input = openStore(config.input, { gcs });
+    const output = openStore(`${config.output!.replace(/\/+$/, '')}/${runId}/`, { gcs });
+    status = new StatusWriter(output, { session, runId, attempt: cloud.attempt, execution: cloud.execution }, { log, minIntervalMs: deps.statusIntervalMs });
+
+    const previous = await StatusWriter.previous(output);
+    if (previous?.state === 'succeeded' && previous.completion) {
+      log.info('An earlier attempt finished this run; publishing its completion message again');
+      await publisher.publish(previous.completion);
+      return 0;
+    }
+    const engines = await (deps.engines ?? defaultEngines)(config, env, log);
+    const outcome = await runSession(
+      { session, runId, language: config.language, chunk: config.chunk, vad: { threshold: config.vad.threshold }, beamSize: config.beamSize, threads: config.threads, formats: config.formats, speakers: config.speakers },
+      {
+        input,
+        output,
+        context: contextLocation(config.contextUri, input, gcs),
+        asr: engines.asr,
+        vad: engines.vad,
+        tools: deps.tools ?? ffmpegTools(env),
+        log,
+        progress: status.tee(createProgress({ tty: false, log })),
+        workDir: await mkdtemp(join(tmpdir(), 'jdr-job-')),
+        signal: deps.signal,
+        onStatus: status.onStatus,
+      },
+    );
+    const completion = successMessage(run, outcome, output.uri);
+    // Recorded before publishing: if publishing fails, the retry republishes instead of transcribing again.
+    await status.finish('succeeded', { completion });
+    await publisher.publish(completion);
+    log.info(`Done: ${outcome.outputs.uris.length} files in ${output.uri}`, { wallSeconds: Math.round(outcome.wallSeconds) });
+    return 0;
+  } catch (err) {
+    return await handleFailure(err, { run, cloud, status, publisher, log });
+  } finally {
+    if (ownPublisher) await publisher?.close().catch(() => undefined);
+  }
+}
+
+async function handleFailure(
+  err: unknown,
+  ctx: { run: RunIdentity; cloud: CloudJobConfig; status: StatusWriter | undefined; publisher: CompletionPublisher | undefined; log: Logger },
+): Promise<number> {
+  const { run, cloud, status, publisher, log } = ctx;
+  const cause = err instanceof StageError ? err.cause : err;
+  const stage: Stage = cause instanceof ConfigError ? 'config' : err instanceof StageError ? err.stage : status?.current.completion ? 'publish' : 'fetch';
+  const message = errorMessage(cause);
+  const permanent = (err instanceof StageError && err.isInputError) || cause instanceof ConfigError;
+  const last = permanent || cloud.isLastAttempt;
+  log.error(`${stage}: ${message}`, { stage, permanent, lastAttempt: last });
+  if (stage === 'publish') return 1; // the outputs exist; only the message is missing, and the retry sends it
+  await status?.finish(last ? 'failed' : 'retrying', { error: { stage, message } });
+  if (last && publisher) {
+    await publisher.publish(failureMessage(run, stage, message)).catch((e) => log.error(`Could not publish the failure: ${errorMessage(e)}`));
+  }
+  if (err instanceof StageError && err.isInputError) return 0;
+  return cause instanceof ConfigError ? 2 : 1;
+}
+
+type Parsed = { config: JobConfig; cloud: CloudJobConfig; session: string } | { problems: string[] };
+
+/** Both parsers and the session name, with every problem collected into one message. */
+function parseAll(env: Env): Parsed {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const config = attempt(() => parseJobConfig(env, { requireOutputBucket: true }));
+  const cloud = attempt(() => parseCloudJobConfig(env));
+  const session = config ? attempt(() => sessionName(config.input)) : undefined;
+  if (problems.length > 0 || !config || !cloud || !session) return { problems };
+  return { config, cloud, session };
+}
+
+/** A deployment problem still deserves an email when enough is known to send one (topic, session, run id). */
+async function reportConfigFailure(env: Env, error: ConfigError, deps: MainDeps, log: Logger): Promise<void> {
+  const topic = topicName.safeParse(env.COMPLETION_TOPIC ?? '');
+  const runId = env.RUN_ID || env.CLOUD_RUN_EXECUTION;
+  let session: string | undefined;
+  try {
+    session = env.INPUT_PREFIX ? sessionName(env.INPUT_PREFIX) : undefined;
+  } catch {
+    session = undefined;
+  }
+  if (!topic.success || !runId || !session || !/^[A-Za-z0-9._-]{1,100}$/.test(runId)) return;
+  const recipients = (env.EMAIL_TO ?? '').split(/[,;\s]+/).filter((a) => z.email().safeParse(a).success);
+  const publisher = deps.publisher ?? completionPublisher(createPubSubClient(topic.data, env), topic.data);
+  try {
+    await publisher.publish(failureMessage({ session, runId, recipients }, 'config', error.message));
+  } catch (err) {
+    log.error(`Could not publish the configuration failure: ${errorMessage(err)}`);
+  } finally {
+    if (!deps.publisher) await publisher.close().catch(() => undefined);
+  }
+}
+
+/** CONTEXT_GCS_URI names the file (voice samples are relative to its folder); else the session's context/context.yaml. */
+function contextLocation(uri: string | undefined, input: Store, gcs: Storage): ContextLocation {
+  if (!uri) return { store: input, key: 'context/context.yaml', explicit: false };
+  const cut = uri.lastIndexOf('/');
+  return { store: openStore(uri.slice(0, cut + 1), { gcs }), key: uri.slice(cut + 1), explicit: true };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const controller = new AbortController();
+  // Cloud Run sends SIGTERM before killing a task (timeout, cancellation): stop child processes cleanly.
+  process.once('SIGTERM', () => controller.abort());
+  main(process.env, { signal: controller.signal }).then((code) => process.exit(code));
+}

@@ -1,0 +1,224 @@
+/**
+ * The cloud flow over real protocols on loopback, with the real client libraries: upload → `_READY` → trigger
+ * function (HTTP, binary CloudEvent) → Cloud Run Admin API → job main (run here with the overrides the trigger sent)
+ * → Pub/Sub → mailer function → SMTP. Only speech recognition is a test double (test/support/scripted-asr.ts).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import JSZip from 'jszip';
+import { COMPLETION_VERSION } from '../../lib/contracts/completion.js';
+import { completionPublisher, createPubSubClient } from '../../lib/pubsub.js';
+import { GcsStore } from '../../lib/storage/index.js';
+import { main } from '../../job/main.js';
+import { silentProgress } from '../../job/progress.js';
+import { SileroVad } from '../../job/engines/silero-vad.js';
+import { uploadSession } from '../../job/upload.js';
+import { envOverrides } from './run-server.js';
+import { GROUP, INPUT_BUCKET, OUTPUT_BUCKET, pubsubEvent, serve, SMTP_CREDENTIALS, startCloud, storageEvent, TOPIC, type Cloud, type ServedFunction } from '../support/cloud.js';
+import { writeDemoSession } from '../support/demo-session.js';
+import { scratchDir } from '../support/fixtures.js';
+import { ScriptedAsr } from '../support/scripted-asr.js';
+
+let cloud: Cloud;
+let trigger: ServedFunction;
+let mailer: ServedFunction;
+const logLines: string[] = [];
+const originalStderrWrite = process.stderr.write.bind(process.stderr);
+
+before(async () => {
+  cloud = await startCloud();
+  Object.assign(process.env, cloud.functionsEnv);
+  // Every line any component writes to stderr (our JSON logs, the framework's error reports) is kept for the
+  // no-secret check, and still shown.
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    logLines.push(String(chunk));
+    return (originalStderrWrite as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  await import('../../functions/index.js');
+  trigger = await serve(getTestServer('onSessionReady'));
+  mailer = await serve(getTestServer('onTranscriptReady'));
+});
+
+after(async () => {
+  process.stderr.write = originalStderrWrite;
+  await trigger?.close();
+  await mailer?.close();
+  await cloud?.close();
+});
+
+const input = () => new GcsStore(cloud.storage, INPUT_BUCKET, '');
+const published = () => cloud.pubsub.published(TOPIC);
+const engines = async () => ({ asr: new ScriptedAsr(), vad: await SileroVad.create() });
+
+/** POSTs the finalize event of `sessions/<session>/_READY` as it is now in the input bucket. */
+async function readyEvent(session: string) {
+  const object = cloud.gcs.getObject(INPUT_BUCKET, `sessions/${session}/_READY`);
+  assert.ok(object, `sessions/${session}/_READY exists`);
+  return storageEvent(object);
+}
+
+/** Forwards the topic's next message to the mailer and returns the email it produced. */
+async function mailNext(fromIndex: number) {
+  const message = await cloud.pubsub.waitForMessage(TOPIC, 10_000, fromIndex);
+  const sent = cloud.smtp.messages.length;
+  const res = await mailer.post(pubsubEvent(message));
+  assert.ok(res.status < 300, `mailer answered ${res.status}: ${res.body}`);
+  const all = await cloud.smtp.waitForMessages(sent + 1, 10_000);
+  return { message, mail: all[sent]! };
+}
+
+describe('cloud flow on loopback', () => {
+  it('happy path: upload, trigger, job, Pub/Sub, mailer, email with the zip attached', async () => {
+    const demo = await writeDemoSession(join(scratchDir(), 'seance-12'));
+    const up = await uploadSession(demo.dir, { session: 'seance-12', to: ['alice@club.example'] }, input(), silentProgress);
+    assert.deepEqual(up.files.map((f) => f.name), ['part-1.m4a', 'part-2.mp3']);
+
+    const res = await trigger.post(await readyEvent('seance-12'));
+    assert.ok(res.status < 300, res.body);
+    assert.equal(cloud.run.requests.length, 1);
+    const request = cloud.run.requests[0]!;
+    const env = envOverrides(request);
+    assert.equal(env.INPUT_PREFIX, `gs://${INPUT_BUCKET}/sessions/seance-12/`);
+    assert.equal(env.OUTPUT_BUCKET, OUTPUT_BUCKET);
+    assert.equal(env.OUTPUT_PREFIX, 'sessions/seance-12');
+    assert.equal(env.CONTEXT_GCS_URI, `gs://${INPUT_BUCKET}/sessions/seance-12/context/context.yaml`);
+    assert.equal(env.EMAIL_TO, 'alice@club.example');
+    const claims = cloud.gcs.objects(OUTPUT_BUCKET).filter((o) => o.name.startsWith('sessions/seance-12/runs/'));
+    assert.equal(claims.length, 1);
+    assert.equal(JSON.parse(claims[0]!.data.toString()).execution, request.executionName);
+
+    const before = published().length;
+    assert.equal(await main(cloud.jobEnv(env), { engines }), 0);
+    const { message, mail } = await mailNext(before);
+    const completion = JSON.parse(message.data.toString());
+    assert.equal(completion.status, 'succeeded');
+    assert.equal(completion.runId, env.RUN_ID);
+
+    assert.deepEqual(mail.envelope.to, ['alice@club.example']);
+    assert.equal(mail.subject, 'Transcription prête : seance-12');
+    assert.equal(mail.user, SMTP_CREDENTIALS.user);
+    assert.match(mail.text ?? '', /Durée enregistrée : \d+ s/);
+    assert.match(mail.text ?? '', /transcript\.srt : sous-titres/);
+    assert.match(mail.text ?? '', /L'archive seance-12\.zip \(\d+ KB\) est jointe/);
+    assert.equal(mail.attachments.length, 1);
+    const zip = await JSZip.loadAsync(mail.attachments[0]!.content);
+    assert.ok(zip.file('seance-12/transcript.md'), `zip holds ${Object.keys(zip.files).join(', ')}`);
+    const prefix = `sessions/seance-12/${env.RUN_ID}/`;
+    const status = JSON.parse(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}status.json`)!.data.toString());
+    assert.equal(status.state, 'succeeded');
+    assert.ok(status.timings.some((t: { stage: string }) => t.stage === 'asr'));
+    assert.ok(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}emailed`), 'the mailer claimed the run');
+  });
+
+  it('the same _READY delivered 5 times (2 at once) starts one job', async () => {
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/seance-13/part-1.ogg', randomBytes(1000));
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/seance-13/_READY', 'files: [{name: part-1.ogg, size: 1000}]');
+    const event = await readyEvent('seance-13');
+    const runs = cloud.run.requests.length;
+    const statuses = await Promise.all([trigger.post(event), trigger.post(event)]);
+    for (let i = 0; i < 3; i++) statuses.push(await trigger.post(event));
+    assert.ok(statuses.every((r) => r.status < 300), JSON.stringify(statuses));
+    assert.equal(cloud.run.requests.length, runs + 1);
+    assert.equal(envOverrides(cloud.run.requests.at(-1)!).INPUT_PREFIX, `gs://${INPUT_BUCKET}/sessions/seance-13/`);
+  });
+
+  it('the same Pub/Sub message delivered 3 times sends one email', async () => {
+    const before = published().length;
+    await publish({ session: 'seance-14', runId: 'r-dup', status: 'failed', error: { stage: 'asr', message: 'whisper-cli crashed' } });
+    const message = await cloud.pubsub.waitForMessage(TOPIC, 5000, before);
+    const sent = cloud.smtp.messages.length;
+    for (let i = 0; i < 3; i++) assert.ok((await mailer.post(pubsubEvent(message))).status < 300);
+    assert.equal(cloud.smtp.messages.length, sent + 1);
+    assert.equal(cloud.smtp.messages.at(-1)!.subject, 'Échec de la transcription : seance-14');
+    assert.deepEqual(cloud.smtp.messages.at(-1)!.envelope.to, [GROUP]);
+  });
+
+  it('a large zip is sent as a V4 signed link that the bucket honours', async () => {
+    const zip = randomBytes(2 * 1024 * 1024);
+    cloud.gcs.putObject(OUTPUT_BUCKET, 'sessions/grande/r-big/grande.zip', zip, { contentType: 'application/zip' });
+    const before = published().length;
+    await publish({
+      session: 'grande',
+      runId: 'r-big',
+      status: 'succeeded',
+      outputs: { prefix: `gs://${OUTPUT_BUCKET}/sessions/grande/r-big/`, zip: `gs://${OUTPUT_BUCKET}/sessions/grande/r-big/grande.zip`, files: [] },
+      stats: { audioSeconds: 4 * 3600 + 75, wallSeconds: 3000, speakers: [{ name: 'Camille', talkSeconds: 5400 }, { name: 'Hugo', talkSeconds: 1800 }] },
+    });
+    const { mail } = await mailNext(before);
+    assert.equal(mail.attachments.length, 0);
+    const url = /(http:\/\/\S+X-Goog-Signature=\S+)/.exec(mail.text ?? '')?.[1];
+    assert.ok(url, mail.text);
+    assert.match(url, /X-Goog-Expires=259200/);
+    const download = await fetch(url);
+    assert.equal(download.status, 200);
+    assert.ok(Buffer.from(await download.arrayBuffer()).equals(zip));
+    assert.match(mail.text ?? '', /Durée enregistrée : 4 h 01 min/);
+    assert.match(mail.text ?? '', /Camille : 1 h 30 min \(75 %\)/);
+    assert.match(mail.text ?? '', /valable jusqu'au \d+ \S+ \d{4}/);
+  });
+
+  const refusals: Array<{ name: string; files: Record<string, string | Buffer>; ready: string; expect: RegExp }> = [
+    { name: 'a listed file is missing', files: { 'a.m4a': 'x' }, ready: 'files: [{name: a.m4a}, {name: b.m4a}]', expect: /b\.m4a is listed but not in the session folder/ },
+    { name: 'a recipient is not allowed', files: { 'a.m4a': 'x' }, ready: 'recipients: [eve@evil.example]', expect: /eve@evil\.example is not on this deployment's allow-list/ },
+    { name: '_READY is not valid YAML', files: { 'a.m4a': 'x' }, ready: 'files: [ {name: a.m4a', expect: /neither valid JSON nor valid YAML/ },
+    { name: 'a path climbs out with ..', files: { 'a.m4a': 'x' }, ready: 'context: ../other/context.yaml', expect: /must stay inside the session folder/ },
+    { name: 'context.yaml is broken', files: { 'a.m4a': 'x', 'context/context.yaml': 'speakers: [ {id: a' }, ready: '', expect: /context\/context\.yaml is not valid YAML/ },
+  ];
+  for (const [i, c] of refusals.entries()) {
+    it(`refuses a session when ${c.name}: no job, a failure email naming the problem`, async () => {
+      const session = `refus-${i}`;
+      for (const [name, data] of Object.entries(c.files)) cloud.gcs.putObject(INPUT_BUCKET, `sessions/${session}/${name}`, data);
+      cloud.gcs.putObject(INPUT_BUCKET, `sessions/${session}/_READY`, c.ready);
+      const runs = cloud.run.requests.length;
+      const before = published().length;
+      assert.ok((await trigger.post(await readyEvent(session))).status < 300);
+      assert.equal(cloud.run.requests.length, runs, 'no job started');
+      const { mail } = await mailNext(before);
+      assert.equal(mail.subject, `Échec de la transcription : ${session}`);
+      assert.match(mail.text ?? '', c.expect);
+      assert.match(mail.text ?? '', /déposez de nouveau le fichier _READY/);
+      assert.deepEqual(mail.envelope.to, [GROUP]);
+    });
+  }
+
+  it('a job that fails at decode sends a failure email and exits 0 (no retry)', async () => {
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/casse/enregistrement.m4a', randomBytes(4096));
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/casse/_READY', '');
+    assert.ok((await trigger.post(await readyEvent('casse'))).status < 300);
+    const env = envOverrides(cloud.run.requests.at(-1)!);
+    assert.equal(env.INPUT_PREFIX, `gs://${INPUT_BUCKET}/sessions/casse/`);
+    const before = published().length;
+    assert.equal(await main(cloud.jobEnv(env), { engines }), 0);
+    const { message, mail } = await mailNext(before);
+    assert.equal(JSON.parse(message.data.toString()).error.stage, 'decode');
+    assert.match(mail.text ?? '', /lecture des enregistrements \(decode\)/);
+    assert.match(mail.text ?? '', /enregistrement\.m4a/);
+    assert.match(mail.text ?? '', /Vérifiez que les enregistrements sont des fichiers audio/);
+  });
+
+  it('ignores every other object, without a job or a message', async () => {
+    const object = cloud.gcs.putObject(INPUT_BUCKET, 'sessions/seance-12/part-3.m4a', 'x');
+    const runs = cloud.run.requests.length;
+    const before = published().length;
+    assert.ok((await trigger.post(storageEvent(object))).status < 300);
+    assert.equal(cloud.run.requests.length, runs);
+    assert.equal(published().length, before);
+  });
+
+  it('never writes the SMTP password in a log line', () => {
+    assert.ok(logLines.length > 10, 'logs were captured');
+    assert.ok(!logLines.some((l) => l.includes(SMTP_CREDENTIALS.pass)));
+  });
+});
+
+async function publish(fields: Record<string, unknown>) {
+  const publisher = completionPublisher(createPubSubClient(TOPIC, cloud.functionsEnv), TOPIC);
+  try {
+    await publisher.publish({ version: COMPLETION_VERSION, recipients: [], finishedAt: new Date().toISOString(), ...fields } as never);
+  } finally {
+    await publisher.close();
+  }
+}
