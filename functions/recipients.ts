@@ -24,7 +24,12 @@ export interface RecipientCheck {
 }
 
 export function checkRecipients(requested: readonly string[], policy: RecipientPolicy): RecipientCheck {
-  const unique = [...new Map(requested.map((r) => [r.trim().toLowerCase(), r.trim()])).values()];
+  const unique: string[] = [];
+  const seen = new Set<string>();
+  for (const r of requested.map((a) => a.trim())) {
+    if (!seen.has(r.toLowerCase())) unique.push(r);
+    seen.add(r.toLowerCase());
+  }
   if (unique.length === 0) return { recipients: [...policy.defaults], refused: [] };
   const refused = unique.filter((r) => !isAllowedRecipient(r, policy));
   return { recipients: unique.filter((r) => isAllowedRecipient(r, policy)), refused };

@@ -75,8 +75,8 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
   try {
     publisher ??= completionPublisher(createPubSubClient(cloud.completionTopic, env), cloud.completionTopic);
     const gcs = deps.storage ?? createStorageClient(env);
-    const input = openStore(config.input, { gcs });
-    const output = openStore(`${config.output!.replace(/\/+$/, '')}/${runId}/`, { gcs });
+    const input = openLocation('INPUT_PREFIX', config.input, gcs);
+    const output = openLocation('OUTPUT_BUCKET', `${config.output!.replace(/\/+$/, '')}/${runId}/`, gcs);
     status = new StatusWriter(output, { session, runId, attempt: cloud.attempt, execution: cloud.execution }, { log, minIntervalMs: deps.statusIntervalMs });
 
     const previous = await StatusWriter.previous(output);
@@ -178,11 +178,20 @@ async function reportConfigFailure(env: Env, error: ConfigError, deps: MainDeps,
   }
 }
 
+/** A location that cannot be opened (bad bucket name, unsupported scheme) is a deployment problem, not a hiccup. */
+function openLocation(variable: string, uri: string, gcs: Storage): Store {
+  try {
+    return openStore(uri, { gcs });
+  } catch (err) {
+    throw new ConfigError([`${variable}: ${errorMessage(err)}`], 'Invalid configuration');
+  }
+}
+
 /** CONTEXT_GCS_URI names the file (voice samples are relative to its folder); else the session's context/context.yaml. */
 function contextLocation(uri: string | undefined, input: Store, gcs: Storage): ContextLocation {
   if (!uri) return { store: input, key: 'context/context.yaml', explicit: false };
   const cut = uri.lastIndexOf('/');
-  return { store: openStore(uri.slice(0, cut + 1), { gcs }), key: uri.slice(cut + 1), explicit: true };
+  return { store: openLocation('CONTEXT_GCS_URI', uri.slice(0, cut + 1), gcs), key: uri.slice(cut + 1), explicit: true };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { handleSessionReady, jobEnv, STORAGE_FINALIZED, type JobLauncher, type TriggerDeps } from '../../functions/trigger-core.js';
+import type { TriggerConfig } from '../../lib/config-trigger.js';
+import { parseCompletionMessage, type CompletionInput } from '../../lib/contracts/completion.js';
+import { memoryLogger } from '../../lib/log.js';
+import { FileStore } from '../../lib/storage/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'jdr-trigger-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const config: TriggerConfig = {
+  jobName: 'projects/p/locations/r/jobs/transcribe',
+  outputBucket: 'out',
+  completionTopic: 'projects/p/topics/t',
+  defaultRecipients: ['mj@club.example'],
+  allowedRecipients: ['@club.example'],
+  inputBucket: 'in',
+  runApi: { endpoint: undefined, transport: 'grpc' },
+  taskCount: undefined,
+};
+
+/** A launcher double that records runs and can be told to fail the next one. */
+class RecordingLauncher implements JobLauncher {
+  runs: Array<{ env: Record<string, string>; taskCount?: number }> = [];
+  failNext: Error | undefined;
+  async run(request: { env: Record<string, string>; taskCount?: number }) {
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = undefined;
+      throw e;
+    }
+    this.runs.push(request);
+    return `${config.jobName}/executions/x-${this.runs.length}`;
+  }
+}
+
+function setup(overrides: Partial<TriggerConfig> = {}) {
+  const dir = mkdtempSync(join(root, 'case-'));
+  const bucket = (name: string) => new FileStore(join(dir, name));
+  const published: CompletionInput[] = [];
+  const launcher = new RecordingLauncher();
+  const log = memoryLogger();
+  let publishFails = false;
+  const deps: TriggerDeps = {
+    config: { ...config, ...overrides },
+    openBucket: bucket,
+    publish: async (m) => {
+      if (publishFails) throw new Error('Pub/Sub unavailable');
+      published.push(m);
+      return String(published.length);
+    },
+    launcher,
+    log,
+    now: () => new Date('2024-05-12T20:00:00Z'),
+  };
+  const put = (key: string, text: string) => bucket('in').write(key, text);
+  const event = async (name: string, type = STORAGE_FINALIZED, bucketName = 'in') => {
+    const info = await bucket(bucketName).stat(name);
+    return { type, data: { bucket: bucketName, name, generation: info?.generation ?? '1', size: String(info?.size ?? 0) } };
+  };
+  return { deps, put, event, published, launcher, log, bucket, failPublish: (v: boolean) => (publishFails = v) };
+}
+
+describe('trigger core', () => {
+  it('starts one job with the session overrides and records the execution in the claim', async () => {
+    const t = setup({ taskCount: 2 });
+    await t.put('sessions/s1/a.m4a', 'audio');
+    await t.put('sessions/s1/context/context.yaml', 'glossary: {places: [Port-Sombre]}');
+    await t.put('sessions/s1/_READY', 'recipients: [alice@club.example, bob@club.example]\nlanguages: [fr, en]\nmodel: large-v3\nmin_speakers: 3\nmax_speakers: 5');
+    const event = await t.event('sessions/s1/_READY');
+    const outcome = await handleSessionReady(event, t.deps);
+    assert.equal(outcome.action, 'started');
+    assert.equal(t.launcher.runs.length, 1);
+    const { env, taskCount } = t.launcher.runs[0]!;
+    assert.equal(taskCount, 2);
+    const runId = outcome.action === 'started' ? outcome.runId : '';
+    assert.deepEqual(env, {
+      INPUT_PREFIX: t.bucket('in').uriOf('sessions/s1') + '/',
+      OUTPUT_BUCKET: 'out',
+      OUTPUT_PREFIX: 'sessions/s1',
+      RUN_ID: runId,
+      EMAIL_TO: 'alice@club.example,bob@club.example',
+      CONTEXT_GCS_URI: t.bucket('in').uriOf('sessions/s1/context/context.yaml'),
+      PRIMARY_LANG: 'fr',
+      SECONDARY_LANG: 'en',
+      MULTILANG: 'true',
+      WHISPER_MODEL_SIZE: 'large-v3',
+      MIN_SPEAKERS: '3',
+      MAX_SPEAKERS: '5',
+    });
+    const claim = JSON.parse((await t.bucket('out').read(`sessions/s1/runs/${event.data.generation}.json`)).toString());
+    assert.equal(claim.execution, `${config.jobName}/executions/x-1`);
+    assert.equal(claim.runId, runId);
+
+    assert.equal((await handleSessionReady(event, t.deps)).action, 'duplicate');
+    assert.equal(t.launcher.runs.length, 1);
+    assert.equal(t.published.length, 0);
+  });
+
+  it('gives a redelivered refusal the same run id, so the mailer sends one email', async () => {
+    const t = setup();
+    await t.put('sessions/s1/_READY', '');
+    const event = await t.event('sessions/s1/_READY');
+    await handleSessionReady(event, t.deps);
+    await handleSessionReady(event, t.deps);
+    assert.equal(t.published.length, 2);
+    assert.equal(t.published[0]!.runId, t.published[1]!.runId);
+  });
+
+  it('releases the claim and throws when Cloud Run refuses, so the redelivery can start the job', async () => {
+    const t = setup();
+    await t.put('sessions/s1/a.m4a', 'audio');
+    await t.put('sessions/s1/_READY', '');
+    const event = await t.event('sessions/s1/_READY');
+    t.launcher.failNext = new Error('14 UNAVAILABLE: connection refused');
+    await assert.rejects(handleSessionReady(event, t.deps), /Starting projects\/p\/locations\/r\/jobs\/transcribe for session s1 failed: 14 UNAVAILABLE/);
+    assert.equal(await t.bucket('out').stat(`sessions/s1/runs/${event.data.generation}.json`), undefined);
+    assert.equal((await handleSessionReady(event, t.deps)).action, 'started');
+    assert.equal(t.launcher.runs.length, 1);
+  });
+
+  it('refuses a faulty session with a failure message to the allowed recipients, and starts nothing', async () => {
+    const t = setup();
+    await t.put('sessions/s1/a.m4a', 'audio');
+    await t.put('sessions/s1/_READY', 'recipients: [alice@club.example, eve@evil.example]\nfiles: [{name: b.m4a}]');
+    const outcome = await handleSessionReady(await t.event('sessions/s1/_READY'), t.deps);
+    assert.equal(outcome.action, 'refused');
+    assert.equal(t.launcher.runs.length, 0);
+    assert.equal(t.published.length, 1);
+    const message = parseCompletionMessage(t.published[0]);
+    assert.equal(message.status, 'failed');
+    assert.equal(message.error?.stage, 'trigger');
+    assert.match(message.error!.message, /eve@evil\.example[\s\S]*b\.m4a is listed/);
+    assert.deepEqual(message.recipients, ['alice@club.example']);
+    assert.equal(message.finishedAt, '2024-05-12T20:00:00.000Z');
+    assert.deepEqual(await t.bucket('out').list(), [], 'no claim for a refused session');
+  });
+
+  it('throws when the failure message cannot be published (Eventarc redelivers)', async () => {
+    const t = setup();
+    await t.put('sessions/s1/_READY', '');
+    t.failPublish(true);
+    await assert.rejects(handleSessionReady(await t.event('sessions/s1/_READY'), t.deps), /Pub\/Sub unavailable/);
+  });
+
+  it('refuses a session folder named with unusable characters, but only logs "." and ".."', async () => {
+    const t = setup();
+    await t.put('sessions/a$b/_READY', '');
+    const outcome = await handleSessionReady(await t.event('sessions/a$b/_READY'), t.deps);
+    assert.equal(outcome.action, 'refused');
+    assert.match(parseCompletionMessage(t.published[0]).error!.message, /"a\$b" is not a usable session name/);
+    const dots = await handleSessionReady({ type: STORAGE_FINALIZED, data: { bucket: 'in', name: 'sessions/../_READY', generation: '5' } }, t.deps);
+    assert.equal(dots.action, 'ignored');
+    assert.equal(t.published.length, 1);
+  });
+
+  const ignoredCases: Array<[string, { type?: string; data?: unknown }, RegExp]> = [
+    ['another event type', { type: 'google.cloud.storage.object.v1.deleted', data: { bucket: 'in', name: 'sessions/s1/_READY', generation: '1' } }, /is not google\.cloud\.storage\.object\.v1\.finalized/],
+    ['a malformed payload', { type: STORAGE_FINALIZED, data: { bucket: 'in', name: 'sessions/s1/_READY', generation: 'abc' } }, /not a storage object event: generation/],
+    ['no payload', { type: STORAGE_FINALIZED }, /not a storage object event/],
+    ['another bucket', { type: STORAGE_FINALIZED, data: { bucket: 'elsewhere', name: 'sessions/s1/_READY', generation: '1' } }, /not in the input bucket in/],
+    ['a recording', { type: STORAGE_FINALIZED, data: { bucket: 'in', name: 'sessions/s1/a.m4a', generation: '1' } }, /is not a sessions\/<name>\/_READY marker/],
+    ['a nested marker', { type: STORAGE_FINALIZED, data: { bucket: 'in', name: 'sessions/s1/sub/_READY', generation: '1' } }, /is not a sessions\/<name>\/_READY marker/],
+    ['a marker deleted since', { type: STORAGE_FINALIZED, data: { bucket: 'in', name: 'sessions/gone/_READY', generation: 1 } }, /no longer exists/],
+  ];
+  for (const [name, event, reason] of ignoredCases) {
+    it(`ignores ${name} with a log line, not an error`, async () => {
+      const t = setup();
+      const outcome = await handleSessionReady(event, t.deps);
+      assert.equal(outcome.action, 'ignored');
+      assert.match(outcome.action === 'ignored' ? outcome.reason : '', reason);
+      assert.ok(t.log.lines.some((l) => reason.test(l.message)));
+      assert.equal(t.launcher.runs.length + t.published.length, 0);
+    });
+  }
+
+  it('ignores the event of a replaced _READY: the newer event starts the run', async () => {
+    const t = setup();
+    await t.put('sessions/s1/a.m4a', 'audio');
+    await t.put('sessions/s1/_READY', '');
+    const old = await t.event('sessions/s1/_READY');
+    await t.put('sessions/s1/_READY', 'languages: [en]');
+    const stale = { ...old, data: { ...old.data, generation: String(BigInt(old.data.generation) - 1n) } };
+    const outcome = await handleSessionReady(stale, t.deps);
+    assert.equal(outcome.action, 'ignored');
+    assert.match(outcome.action === 'ignored' ? outcome.reason : '', /was replaced/);
+  });
+
+  it('maps languages onto the job variables, warning about more than two', () => {
+    const log = memoryLogger();
+    const store = new FileStore(root);
+    const env = jobEnv(
+      { manifest: { recipients: [], files: [], mode: 'mixed', languages: ['en', 'fr', 'de'] }, recipients: [], contextKey: undefined, audio: [], warnings: [] },
+      { input: store, outputBucket: 'out', session: 's', runId: 'r' },
+      log,
+    );
+    assert.equal(env.PRIMARY_LANG, 'en');
+    assert.equal(env.SECONDARY_LANG, 'fr');
+    assert.equal(env.MULTILANG, 'true');
+    assert.equal(env.EMAIL_TO, undefined);
+    assert.match(log.lines[0]!.message, /de ignored/);
+    const single = jobEnv({ manifest: { recipients: [], files: [], mode: 'mixed', languages: ['fr'] }, recipients: [], contextKey: undefined, audio: [], warnings: [] }, { input: store, outputBucket: 'out', session: 's', runId: 'r' }, log);
+    assert.equal(single.MULTILANG, 'false');
+    assert.equal(single.SECONDARY_LANG, undefined);
+  });
+});
