@@ -1,0 +1,59 @@
+# The transcription job. The trigger starts one execution per session with per-session overrides (INPUT_PREFIX,
+# OUTPUT_BUCKET, OUTPUT_PREFIX, CONTEXT_GCS_URI, EMAIL_TO, RUN_ID, language/model/speaker hints); everything else is
+# set here. Model and speaker-model paths come from the image (Dockerfile ENV), which bakes them in.
+locals {
+  image = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}/job:${var.image_tag}"
+
+  job_env = {
+    COMPLETION_TOPIC = google_pubsub_topic.completions.id
+    # Must equal max_retries below: only the last attempt publishes a failure.
+    MAX_RETRIES        = tostring(var.max_retries)
+    OUTPUT_BUCKET      = google_storage_bucket.output.name
+    EMAIL_TO           = join(",", var.default_email_to)
+    WHISPER_MODEL_SIZE = var.whisper_model
+    # whisper.cpp threads: the vCPUs Cloud Run grants, not the host's core count the container may see.
+    THREADS        = var.job_cpu
+    PRIMARY_LANG   = var.languages[0]
+    SECONDARY_LANG = length(var.languages) > 1 ? var.languages[1] : ""
+    MULTILANG      = length(var.languages) > 1 ? "true" : "false"
+  }
+}
+
+resource "google_cloud_run_v2_job" "transcribe" {
+  name                = "jdr-transcribe"
+  location            = var.region
+  deletion_protection = var.deletion_protection
+
+  template {
+    task_count  = 1
+    parallelism = 1
+
+    template {
+      service_account       = google_service_account.job.email
+      timeout               = var.task_timeout
+      max_retries           = var.max_retries
+      execution_environment = "EXECUTION_ENVIRONMENT_GEN2"
+
+      containers {
+        image = local.image
+
+        resources {
+          limits = {
+            cpu    = var.job_cpu
+            memory = var.job_memory
+          }
+        }
+
+        dynamic "env" {
+          for_each = local.job_env
+          content {
+            name  = env.key
+            value = env.value
+          }
+        }
+      }
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
