@@ -1,0 +1,151 @@
+/**
+ * The job image, checked on the Dockerfile (no Docker daemon is needed): multi-stage, ffmpeg in a slim runtime,
+ * whisper-cli built by the project's own script, models downloaded at build time into the folder the job looks in by
+ * default, never at run time, a non-root user, and an ENTRYPOINT that is the compiled job/main.ts.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { describe, test } from 'node:test';
+import ts from 'typescript';
+import { JobEnvSchema } from '../lib/config.js';
+import { modelFileNames } from '../job/engines/whisper-model.js';
+import { functionsClosure } from '../scripts/stage-functions.js';
+import { dockerfileEnv, instructions, parseDockerfile, stageArgs, type Stage } from './terraform/dockerfile.js';
+import { ROOT } from './terraform/hcl.js';
+
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const stages = parseDockerfile(read('Dockerfile'));
+const build = stages[0]!;
+const runtime = stages.at(-1)!;
+const runs = (stage: Stage) => instructions(stage, 'RUN').join('\n');
+const workdir = (stage: Stage) => instructions(stage, 'WORKDIR').at(-1)!;
+/** `COPY [--from=x] src… dest` → { from, sources, dest } with dest made absolute against the stage's WORKDIR. */
+function copies(stage: Stage): Array<{ from: string | undefined; sources: string[]; dest: string }> {
+  return instructions(stage, 'COPY').map((args) => {
+    const parts = args.split(/\s+/);
+    const from = parts[0]!.startsWith('--from=') ? parts.shift()!.slice('--from='.length) : undefined;
+    const dest = parts.pop()!;
+    return { from, sources: parts, dest: posix.resolve(workdir(stage), dest) };
+  });
+}
+
+describe('Dockerfile', () => {
+  test('is multi-stage: a build stage, then a slim Node runtime', () => {
+    assert.ok(stages.length >= 2);
+    assert.equal(build.name, 'build');
+    assert.match(runtime.from, /^node:\$\{NODE_VERSION\}-\w+-slim$/);
+    const nodeMajor = Number(/ARG NODE_VERSION=(\d+)/.exec(read('Dockerfile'))![1]);
+    const engine = Number(/(\d+)/.exec((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node)![1]);
+    assert.ok(nodeMajor >= engine, `NODE_VERSION ${nodeMajor} below package.json engines (${engine})`);
+  });
+
+  test('the runtime installs ffmpeg and whisper-cli runtime library, and no compiler', () => {
+    assert.match(runs(runtime), /apt-get install[^\n]*\bffmpeg\b/);
+    assert.match(runs(runtime), /apt-get install[^\n]*\blibgomp1\b/);
+    assert.doesNotMatch(runs(runtime), /\b(g\+\+|cmake|build-essential)\b/);
+  });
+
+  test('runs as a non-root user', () => {
+    const users = instructions(runtime, 'USER');
+    assert.ok(users.length > 0, 'no USER in the runtime stage');
+    assert.doesNotMatch(users.at(-1)!, /^(root|0)(:|$)/);
+    const userAt = runtime.instructions.findIndex((i) => i.keyword === 'USER');
+    const entryAt = runtime.instructions.findIndex((i) => i.keyword === 'ENTRYPOINT');
+    assert.ok(userAt < entryAt);
+  });
+
+  test("ENTRYPOINT is the compiled job/main.ts, built by the stage's tsc and copied into the runtime", () => {
+    const entry = JSON.parse(instructions(runtime, 'ENTRYPOINT').at(-1)!) as string[];
+    assert.equal(entry[0], 'node');
+    const entryFile = posix.resolve(workdir(runtime), entry[1]!);
+    // Where tsc (with the config the build stage uses) writes job/main.ts.
+    const tsconfig = /npx tsc -p (\S+)/.exec(runs(build))![1]!;
+    const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, tsconfig), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) })!;
+    assert.ok(parsed.fileNames.includes(join(ROOT, 'job', 'main.ts')), `${tsconfig} does not compile job/main.ts`);
+    const emitted = ts.getOutputFileNames(parsed, join(ROOT, 'job', 'main.ts'), false).find((f) => f.endsWith('.js'))!;
+    const inDist = posix.relative(parsed.options.outDir!, emitted);
+    const dist = copies(runtime).find((c) => c.from === 'build' && c.sources[0] === posix.join(workdir(build), posix.basename(parsed.options.outDir!)));
+    assert.ok(dist, 'the runtime does not copy the build output');
+    assert.equal(entryFile, posix.join(dist.dest, inDist));
+    assert.match(read('job/main.ts'), /fileURLToPath\(import\.meta\.url\) === process\.argv\[1\]/, 'main.ts must run when it is the entry');
+  });
+
+  test('builds whisper-cli with the same script as make install, and ships the binary where the job looks', () => {
+    assert.match(runs(build), /^bash scripts\/build-whisper\.sh$/m, 'same script, same flags: no overrides on the command line');
+    const installed = /BIN="\$VENDOR\/bin\/whisper-cli"/.test(read('scripts/build-whisper.sh')) && /VENDOR="\$ROOT\/vendor\/whisper\.cpp"/.test(read('scripts/build-whisper.sh'));
+    assert.ok(installed, 'scripts/build-whisper.sh no longer installs into vendor/whisper.cpp/bin/whisper-cli');
+    const binary = copies(runtime).find((c) => c.sources[0]?.endsWith('/vendor/whisper.cpp/bin/whisper-cli'));
+    assert.ok(binary, 'whisper-cli is not copied into the runtime');
+    const env = dockerfileEnv(runtime);
+    assert.equal(env.WHISPER_CLI, binary.dest);
+    // Without WHISPER_CLI the job would find it too: vendor/ under the package root (/app has package.json).
+    assert.equal(binary.dest, posix.join(workdir(runtime), 'vendor/whisper.cpp/bin/whisper-cli'));
+    const pkg = copies(runtime).find((c) => c.sources[0] === posix.join(workdir(build), 'package.json'));
+    assert.equal(pkg?.dest, workdir(runtime), 'package.json in WORKDIR makes it the package root the job resolves vendor/ from');
+  });
+
+  test('downloads the default model at build time, into the folder and name the job resolves', () => {
+    const args = stageArgs(build);
+    const defaultSize = JobEnvSchema.shape.WHISPER_MODEL_SIZE.parse(undefined);
+    assert.equal(args.WHISPER_MODEL, defaultSize, 'the image and the job must default to the same model');
+    assert.equal(stageArgs(runtime).WHISPER_MODEL, defaultSize);
+    const download = /npx tsx scripts\/download-model\.ts "\$WHISPER_MODEL" --dir (\S+)/.exec(runs(build));
+    assert.ok(download, 'the build stage does not run scripts/download-model.ts with --dir');
+    const modelsCopy = copies(runtime).find((c) => c.from === 'build' && c.sources[0] === download[1]);
+    assert.ok(modelsCopy, `${download[1]} is not copied into the runtime`);
+    const env = dockerfileEnv(runtime);
+    assert.equal(env.WHISPER_MODEL_DIR, modelsCopy.dest);
+    assert.equal(env.WHISPER_MODEL_SIZE, defaultSize);
+    // download-model.ts saves modelFileNames(size)[0]; the job tries the same list, first name first.
+    assert.match(read('scripts/download-model.ts'), /const file = modelFileNames\(size\)\[0\]/);
+    assert.equal(modelFileNames('large-v3-turbo')[0], 'ggml-large-v3-turbo-q8_0.bin');
+    assert.equal(modelFileNames('large-v3')[0], 'ggml-large-v3-q5_0.bin');
+  });
+
+  test('copies what the model download imports before running it', () => {
+    const { files } = functionsClosure(ROOT, 'scripts/download-model.ts');
+    const beforeDownload = build.instructions.slice(0, build.instructions.findIndex((i) => i.keyword === 'RUN' && i.args.includes('download-model.ts')));
+    const copied = beforeDownload.filter((i) => i.keyword === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    assert.deepEqual(
+      files.filter((f) => !copied.includes(f)),
+      [],
+    );
+  });
+
+  test('bakes in the speaker model where SPEAKER_MODEL_PATH points', () => {
+    const env = dockerfileEnv(runtime);
+    assert.match(runs(build), /-o \/models\/speaker-embedding\.onnx\.part "\$SPEAKER_MODEL_URL"/);
+    assert.equal(env.SPEAKER_MODEL_PATH, posix.join(dockerfileEnv(runtime).WHISPER_MODEL_DIR!, 'speaker-embedding.onnx'));
+    assert.match(stageArgs(build).SPEAKER_MODEL_URL!, /^https:\/\/github\.com\/k2-fsa\/sherpa-onnx\/releases\/download\/.+\.onnx$/);
+  });
+
+  test('never downloads at run time', () => {
+    assert.doesNotMatch(runs(runtime), /\b(curl|wget|download-model)\b/);
+    const sources = ['job', 'lib'].flatMap((dir) => listTs(join(ROOT, dir)));
+    const offenders = sources.filter((f) => /huggingface\.co|download-model|github\.com\/k2-fsa/.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(offenders, []);
+  });
+
+  test('.dockerignore lets in every path the build stage copies', () => {
+    const rules = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    assert.equal(rules[0], '*', 'start from nothing, add what the build needs');
+    for (const copy of copies(build).filter((c) => !c.from)) {
+      for (const source of copy.sources) {
+        const top = source.split('/')[0]!;
+        const allowed = rules.includes(`!${source}`) || (rules.includes(`!${top}/`) && (rules.includes(`!${top}/**`) || rules.includes(`!${source}`)));
+        assert.ok(allowed, `.dockerignore keeps out ${source}`);
+      }
+    }
+  });
+});
+
+function listTs(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listTs(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
