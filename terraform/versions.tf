@@ -6,9 +6,10 @@ terraform {
       source  = "hashicorp/archive"
       version = ">= 2.4, < 3.0"
     }
+    # Attribute names checked against the 6.50 schema; 7.0 and 8.0 changed nothing used here.
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.20, < 9.0"
+      version = ">= 6.50, < 9.0"
     }
     time = {
       source  = "hashicorp/time"
