@@ -120,6 +120,14 @@ describe('Dockerfile', () => {
     assert.match(stageArgs(build).SPEAKER_MODEL_URL!, /^https:\/\/github\.com\/k2-fsa\/sherpa-onnx\/releases\/download\/.+\.onnx$/);
   });
 
+  test("the build's self-checks import modules and names that exist", () => {
+    const checks = [...runs(runtime).matchAll(/import\('\/app\/dist\/([\w/.-]+)\.js'\); [^;]*?m\.(\w+)/g)];
+    assert.ok(checks.length >= 2, 'the runtime stage checks the whisper model and the speaker model');
+    for (const [, module, name] of checks) {
+      assert.match(read(`${module}.ts`), new RegExp(`export (async )?(function|class|const) ${name}\\b`), `${module}.ts must export ${name}`);
+    }
+  });
+
   test('never downloads at run time', () => {
     assert.doesNotMatch(runs(runtime), /\b(curl|wget|download-model)\b/);
     const sources = ['job', 'lib'].flatMap((dir) => listTs(join(ROOT, dir)));
