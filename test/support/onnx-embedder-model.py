@@ -3,7 +3,8 @@
 is mean-normalised, so a plain mean would be zero) and projects it with a fixed random matrix. It proves the
 plumbing, not quality.
 
-usage: onnx-embedder-model.py OUT.onnx [--bins 80] [--dim 192] [--seed 7]
+usage: onnx-embedder-model.py OUT.onnx [--bins 80] [--dim 192] [--seed 7] [--weights OUT.f32]
+(--weights also writes the projection matrix, row-major float32, so a test can compute the expected output.)
 """
 import argparse
 
@@ -16,6 +17,7 @@ parser.add_argument("out")
 parser.add_argument("--bins", type=int, default=80)
 parser.add_argument("--dim", type=int, default=192)
 parser.add_argument("--seed", type=int, default=7)
+parser.add_argument("--weights")
 args = parser.parse_args()
 
 rng = np.random.default_rng(args.seed)
@@ -37,3 +39,5 @@ model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], pr
 model.ir_version = 8
 onnx.checker.check_model(model)
 onnx.save(model, args.out)
+if args.weights:
+    weights.tofile(args.weights)
