@@ -16,6 +16,9 @@ export interface PitchOptions {
   maxHz: number;
 }
 
+/** A peak at a shorter lag wins over the highest one when it reaches this fraction of it. */
+const OCTAVE_TOLERANCE = 0.9;
+
 export const DEFAULT_PITCH: PitchOptions = { sampleRate: 16000, frameLength: 640, hop: 320, minHz: 60, maxHz: 400 };
 
 export interface PitchTrack {
@@ -35,11 +38,12 @@ export class PitchTracker {
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly power: Float64Array;
+  private readonly normalised: Float64Array;
 
   constructor(options: Partial<PitchOptions> = {}) {
     this.options = { ...DEFAULT_PITCH, ...options };
     const { frameLength, sampleRate, minHz, maxHz } = this.options;
-    this.minLag = Math.floor(sampleRate / maxHz);
+    this.minLag = Math.max(2, Math.floor(sampleRate / maxHz));
     this.maxLag = Math.ceil(sampleRate / minHz);
     if (this.maxLag >= frameLength) throw new RangeError(`pitch: a ${frameLength}-sample frame cannot hold ${minHz} Hz`);
     let size = 1;
@@ -49,6 +53,7 @@ export class PitchTracker {
     this.im = new Float64Array(size);
     this.power = new Float64Array(size / 2 + 1);
     this.frame = new Float64Array(frameLength);
+    this.normalised = new Float64Array(this.maxLag + 1);
     this.window = new Float64Array(frameLength);
     for (let i = 0; i < frameLength; i++) this.window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (frameLength - 1));
     this.windowAcf = this.autocorrelation(this.window).slice();
@@ -74,13 +79,23 @@ export class PitchTracker {
       const r = this.autocorrelation(x);
       const r0 = r[0]!;
       if (!(r0 > 1e-10)) continue;
+      const v = this.normalised;
       let best = 0;
+      for (let lag = this.minLag - 1; lag <= this.maxLag; lag++) {
+        v[lag] = r[lag]! / r0 / (this.windowAcf[lag]! / this.windowAcf[0]!);
+        if (lag >= this.minLag && v[lag]! > best) best = v[lag]!;
+      }
+      if (!(best > 0)) continue;
+      // A periodic frame also peaks at two and three periods, sometimes a hair higher than at one (the period is
+      // rarely a whole number of samples): take the first local peak nearly as strong as the best, as YIN does, so
+      // the pitch does not drop an octave.
       let bestLag = 0;
       for (let lag = this.minLag; lag <= this.maxLag; lag++) {
-        const v = r[lag]! / r0 / (this.windowAcf[lag]! / this.windowAcf[0]!);
-        if (v > best) {
-          best = v;
+        const peak = v[lag]! >= v[lag - 1]! && (lag === this.maxLag || v[lag]! >= v[lag + 1]!);
+        if (peak && v[lag]! >= OCTAVE_TOLERANCE * best) {
           bestLag = lag;
+          best = v[lag]!;
+          break;
         }
       }
       if (bestLag === 0) continue;
