@@ -38,10 +38,10 @@ async function generate(): Promise<void> {
   while (samples < hours * 3600 * 16000) {
     const pause = new Int16Array(Math.round((0.3 + 1.2 * random()) * 16000));
     const u = utterances[Math.floor(random() * utterances.length)]!;
-    if (!out.write(Buffer.from(pause.buffer))) await new Promise((r) => out.once('drain', r));
+    if (!out.write(Buffer.from(pause.buffer))) await new Promise<void>((r) => out.once('drain', () => r()));
     samples += pause.length;
     truth.push({ start: samples / 16000, end: (samples + u.pcm.length) / 16000, speaker: u.speaker });
-    if (!out.write(Buffer.from(u.pcm.buffer, u.pcm.byteOffset, u.pcm.byteLength))) await new Promise((r) => out.once('drain', r));
+    if (!out.write(Buffer.from(u.pcm.buffer, u.pcm.byteOffset, u.pcm.byteLength))) await new Promise<void>((r) => out.once('drain', () => r()));
     samples += u.pcm.length;
   }
   await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));

@@ -9,7 +9,7 @@ import type { Window } from './windows.js';
  * A cut too many costs little (both halves usually land in the same cluster); a missed one puts two voices in one
  * segment, so the threshold sits below the clustering one.
  */
-export interface Segment {
+export interface SpeechSegment {
   region: number;
   /** Windows [first, last) of the segment. */
   first: number;
@@ -32,8 +32,8 @@ export function segmentRegions(
   windows: readonly Window[],
   points: readonly Float64Array[],
   options: ChangeOptions,
-): Segment[] {
-  const out: Segment[] = [];
+): SpeechSegment[] {
+  const out: SpeechSegment[] = [];
   let i = 0;
   while (i < windows.length) {
     const region = windows[i]!.region;

@@ -2,12 +2,13 @@ import type { Segment, SpeakerSummary } from '../transcript.js';
 import type { SpeakerName } from './identify.js';
 
 /**
- * Per-speaker figures for transcript.json and the report: talk time and turns counted on the transcript's segments
- * (a turn is a run of consecutive segments of one speaker), and where the name came from. Speakers appear in order
+ * Per-speaker figures for transcript.json and the report: talk time and turns counted on the named diarization
+ * turns (speech time as the voices were heard; the transcript's segments also work, a turn being a run of
+ * consecutive spans of one speaker), and where the name came from. Speakers appear in order
  * of first speech; clusters that never reached the transcript follow with zero talk time. Clusters an override gave
  * the same name are one speaker here, listed as "SPK1+SPK3".
  */
-export function speakerSummaries(segments: readonly Segment[], names: ReadonlyMap<string, SpeakerName>): SpeakerSummary[] {
+export function speakerSummaries(segments: ReadonlyArray<Pick<Segment, 'start' | 'end' | 'speaker'>>, names: ReadonlyMap<string, SpeakerName>): SpeakerSummary[] {
   const byName = new Map<string, { clusters: string[]; info: SpeakerName[] }>();
   for (const [cluster, info] of names) {
     const entry = byName.get(info.name) ?? { clusters: [], info: [] };

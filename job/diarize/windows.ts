@@ -69,7 +69,7 @@ export async function embedSessionWindows(
     const floats = new Float32Array(samples.length);
     for (let k = 0; k < samples.length; k++) floats[k] = samples[k]! / 32768;
     const spans = windows.slice(i, j).map((w) => {
-      const a = Math.min(floats.length, Math.round(w.start * SAMPLE_RATE) - first);
+      const a = Math.max(0, Math.min(floats.length, Math.round(w.start * SAMPLE_RATE) - first));
       return [a, Math.min(floats.length, Math.max(a, Math.round(w.end * SAMPLE_RATE) - first))] as const;
     });
     const embeddings = await embedWindows(embedder, floats, spans);
