@@ -17,6 +17,7 @@ import { createProgress } from './progress.js';
 import { runSession, StageError } from './run.js';
 import { clock } from './transcript.js';
 import type { ContextLocation } from './context.js';
+import { createSpeakerEmbedder } from './engines/embedder-factory.js';
 
 /**
  * `jdr-transcriber run <folder | gs://…>`: the whole pipeline on one session, from a terminal. Builds the clients
@@ -82,6 +83,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
         context,
         asr: new WhisperCppEngine({ binaryPath, modelPath, log }),
         vad: await SileroVad.create(),
+        embedder: await createSpeakerEmbedder({ modelPath: config.speakerModelPath, threads: config.threads }),
         tools: ffmpegTools(env),
         log,
         progress: createProgress({ tty: tty && !parsed.quiet, log }),

@@ -21,6 +21,8 @@ import type { AsrEngine } from './engines/asr.js';
 import { ffmpegTools, type FfmpegTools } from './engines/ffmpeg.js';
 import { SileroVad, type VadEngine } from './engines/silero-vad.js';
 import { WhisperCppEngine } from './engines/whisper-cpp.js';
+import type { SpeakerEmbedder } from './engines/embedder.js';
+import { createSpeakerEmbedder } from './engines/embedder-factory.js';
 import { resolveWhisperBinary, resolveWhisperModel } from './engines/whisper-model.js';
 import { createProgress } from './progress.js';
 import { runSession, StageError } from './run.js';
@@ -35,6 +37,7 @@ import { StatusWriter } from './status.js';
 export interface Engines {
   asr: AsrEngine;
   vad: VadEngine;
+  embedder?: SpeakerEmbedder;
 }
 
 export interface MainDeps {
@@ -49,7 +52,8 @@ export interface MainDeps {
 
 export async function defaultEngines(config: JobConfig, env: Env, log: Logger): Promise<Engines> {
   const asr = new WhisperCppEngine({ binaryPath: resolveWhisperBinary(env), modelPath: resolveWhisperModel(config.model), log });
-  return { asr, vad: await SileroVad.create() };
+  const embedder = await createSpeakerEmbedder({ modelPath: config.speakerModelPath, threads: config.threads });
+  return { asr, vad: await SileroVad.create(), embedder };
 }
 
 export async function main(env: Env = process.env, deps: MainDeps = {}): Promise<number> {
@@ -94,6 +98,7 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
         context: contextLocation(config.contextUri, input, gcs),
         asr: engines.asr,
         vad: engines.vad,
+        embedder: engines.embedder,
         tools: deps.tools ?? ffmpegTools(env),
         log,
         progress: status.tee(createProgress({ tty: false, log })),

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage, InputError } from '../lib/errors.js';
+import { AbortedError, errorMessage, InputError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
 import { glossaryEntries } from '../lib/contracts/context.js';
@@ -10,6 +10,12 @@ import { PcmFile } from './audio/pcm.js';
 import type { AsrEngine } from './engines/asr.js';
 import type { FfmpegTools } from './engines/ffmpeg.js';
 import type { VadEngine } from './engines/silero-vad.js';
+import type { SpeakerEmbedder } from './engines/embedder.js';
+import { assignSpeakers } from './diarize/assign.js';
+import { speakerSummaries } from './diarize/summary.js';
+import type { Turn } from './diarize/turns.js';
+import { diarizeSession } from './stages/diarize.js';
+import { identifySessionSpeakers, voiceSampleReader } from './stages/identify.js';
 import { DEFAULT_VAD_OPTIONS } from './engines/vad.js';
 import { loadContext, type ContextLocation } from './context.js';
 import type { Progress } from './progress.js';
@@ -22,11 +28,12 @@ import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { buildPrompt } from './stages/prompt.js';
 import { speechRegions, speechSeconds } from './stages/vad.js';
 import { writeOutputs, type WrittenOutputs } from './outputs.js';
-import type { Transcript } from './transcript.js';
+import type { Segment, SpeakerSummary, Transcript } from './transcript.js';
 
 /**
- * The pipeline, in data-flow order: fetch → decode → VAD → chunk → ASR → merge → glossary → render → archive →
- * upload. Stages get their inputs and engines as arguments; this function only sequences them, times them and
+ * The pipeline, in data-flow order: fetch → decode → VAD → chunk → ASR → merge → diarize → identify → glossary →
+ * render → archive → upload. Speakers are assigned before the glossary so that segments split at a change of
+ * speaker are cut at words the recogniser wrote. Stages get their inputs and engines as arguments; this function only sequences them, times them and
  * names the stage when one fails.
  */
 export interface RunSettings {
@@ -47,6 +54,8 @@ export interface RunDeps {
   context?: ContextLocation;
   asr: AsrEngine;
   vad: VadEngine;
+  /** Speaker embeddings for diarization and voice samples; without one the transcript has no speakers. */
+  embedder?: SpeakerEmbedder;
   tools: FfmpegTools;
   log: Logger;
   progress: Progress;
@@ -139,6 +148,34 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       log.info(`Speech: ${Math.round(speechSeconds(regions))} s in ${regions.length} regions of ${Math.round(pcm.duration)} s`);
       const chunks = await stage('chunk', 'Chunks', async () => planChunks(pcm.duration, regions, settings.chunk));
 
+      /**
+       * Diarization, naming and assignment. A failure here costs the names, not the transcript: it becomes a
+       * warning in the report and the segments go out without speakers (an abort still stops the run).
+       */
+      const speakersOf = async (merged: Segment[], embedder: SpeakerEmbedder): Promise<{ segments: Segment[]; summaries: SpeakerSummary[]; turns: Turn[] | undefined }> => {
+        try {
+          const diarization = await stage('diarize', 'Speakers', () =>
+            diarizeSession(pcm, regions, embedder, { hints: settings.speakers, context, signal, onProgress: (f) => progress.update(f) }),
+          );
+          const identity = await stage('identify', 'Names', () =>
+            identifySessionSpeakers(diarization, context, voiceSampleReader(deps.context, deps.workDir, tools), embedder),
+          );
+          for (const w of identity.warnings) log.warn(w);
+          warnings.push(...identity.warnings);
+          const assigned = assignSpeakers(merged, identity.turns);
+          const summaries = speakerSummaries(identity.turns, identity.names);
+          log.info(`Speakers: ${summaries.map((s) => `${s.name} (${s.source})`).join(', ') || 'none found'}`);
+          return { segments: assigned, summaries, turns: identity.turns };
+        } catch (err) {
+          const cause = err instanceof StageError ? err.cause : err;
+          if (cause instanceof AbortedError || signal?.aborted) throw err;
+          const message = `Speakers were not identified (${errorMessage(err)}); the transcript has no names.`;
+          log.warn(message);
+          warnings.push(message);
+          return { segments: merged, summaries: [], turns: undefined };
+        }
+      };
+
       const prompt = buildPrompt(context, settings.language.primary);
       const { multi, primary, secondary } = settings.language;
       const chunkResults = await stage('asr', 'Transcribe', () =>
@@ -154,16 +191,20 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         }),
       );
       const segments = await stage('merge', 'Merge', async () => dropOutsideSpeech(mergeChunks(chunkResults), regions));
-      const corrected = await stage('glossary', 'Glossary', async () => applyGlossary(segments, glossaryEntries(context)));
+      const speakers = deps.embedder
+        ? await speakersOf(segments, deps.embedder)
+        : { segments, summaries: [] as SpeakerSummary[], turns: undefined };
+      const corrected = await stage('glossary', 'Glossary', async () => applyGlossary(speakers.segments, glossaryEntries(context)));
 
       const transcript: Transcript = {
         session: settings.session,
         duration: pcm.duration,
         language: dominantLanguage(chunkResults.map((r) => ({ language: r.result.language, seconds: r.chunk.keepEnd - r.chunk.keepStart })), primary),
         segments: corrected.segments,
-        speakers: [],
+        speakers: speakers.summaries,
+        ...(speakers.turns ? { turns: speakers.turns } : {}),
         sources: decoded.sources,
-        model: { asr: deps.asr.description, vad: deps.vad.description },
+        model: { asr: deps.asr.description, vad: deps.vad.description, ...(deps.embedder ? { embedder: deps.embedder.description } : {}) },
       };
       const outputs = await stage('render', 'Write', () =>
         writeOutputs(transcript, {

@@ -35,6 +35,12 @@ export interface SpeakerSummary {
   source: 'voice-sample' | 'override' | 'unmatched' | 'single';
 }
 
+export interface SpeakerTurn {
+  start: number;
+  end: number;
+  speaker: string;
+}
+
 export interface SourceFile {
   /** Key relative to the session's input location. */
   name: string;
@@ -56,6 +62,8 @@ export interface Transcript {
   language: string;
   segments: Segment[];
   speakers: SpeakerSummary[];
+  /** Who spoke when, from diarization (named), when it ran: what transcript.rttm lists. */
+  turns?: SpeakerTurn[];
   sources: SourceFile[];
   model: { asr: string; vad: string; embedder?: string };
 }

@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { diarizationErrorRate, nameAccuracy } from '../support/der.js';
 import { writeDemoSession } from '../support/demo-session.js';
 import { scratchDir } from '../support/fixtures.js';
 import { TINY_DIMS, writeGgmlModel } from '../support/ggml-model.js';
@@ -46,6 +47,24 @@ test('end to end: a generated French/English session through the real engines pr
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(report.skipped.map((s: { name: string }) => s.name), ['notes.txt']);
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /notes\.txt/);
+
+  // Speakers, through the real VAD and the model-free embedder: three named from their voice samples, Sam (whose
+  // sample is missing) left as a cluster label, the missing sample reported, and the RTTM scored against the truth.
+  const speakers = json.speakers as Array<{ name: string; cluster: string; source: string; talk_time: number; turns: number }>;
+  assert.deepEqual(speakers.map((s) => s.name).sort(), ['Camille', 'Hugo', 'Léa', 'SPK4']);
+  for (const s of speakers) assert.ok(s.talk_time > 5 && s.turns >= 3, `${s.name}: ${s.talk_time} s in ${s.turns} turns`);
+  assert.equal(speakers.find((s) => s.name === 'SPK4')!.source, 'unmatched');
+  assert.ok(json.segments.every((s: { speaker?: string }) => s.speaker), 'every segment has a speaker');
+  assert.match(json.model.embedder, /model-free/);
+  assert.ok(report.warnings.some((w: string) => /sam-missing\.wav/.test(w)), 'missing voice sample reported');
+  const rttm = readFileSync(join(out, 'transcript.rttm'), 'utf8').trim().split('\n').map((line) => {
+    const f = line.split(' ');
+    return { start: Number(f[3]), end: Number(f[3]) + Number(f[4]), speaker: f[7]! };
+  });
+  const truth = session.truth.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker === 'Sam' ? 'SPK4' : t.speaker! }));
+  const { der } = diarizationErrorRate(truth, rttm);
+  assert.ok(der <= 0.1, `DER of transcript.rttm ${(der * 100).toFixed(1)} %`);
+  assert.ok(nameAccuracy(truth, rttm) >= 0.9, 'the right name on most of the speech');
 
   await run('unzip', ['-t', join(out, 'session-12.zip')]);
   const { stdout: listing } = await run('unzip', ['-l', join(out, 'session-12.zip')]);

@@ -10,16 +10,28 @@ import { encodeAs } from './fixtures.js';
 
 const [GM, PLAYER, PLAYER2, PLAYER3] = TEST_VOICES as [typeof TEST_VOICES[0], typeof TEST_VOICES[0], typeof TEST_VOICES[0], typeof TEST_VOICES[0]];
 
+// Each voice speaks several times in each part, as at a real table: diarization needs a few seconds of a voice
+// before it calls it a speaker of its own.
 const PART1: Utterance[] = [
   { text: 'Bienvenue à Port-Sombre. La brume recouvre les quais ce soir.', voice: GM, pauseBefore: 0.8, speaker: 'Camille' },
   { text: 'I walk to the tavern and look for Eldrin.', voice: PLAYER, pauseBefore: 0.6, speaker: 'Hugo' },
-  { text: 'Eldrin est assis au fond, il vous fait signe.', voice: GM, pauseBefore: 0.5, speaker: 'Camille' },
-  { text: 'Je lui demande des nouvelles de Val-de-Brume.', voice: PLAYER2, pauseBefore: 1.1, speaker: 'Léa' },
+  { text: 'Eldrin est assis au fond, il vous fait signe de approcher.', voice: GM, pauseBefore: 0.5, speaker: 'Camille' },
+  { text: 'Je lui demande des nouvelles de Val-de-Brume et de sa famille.', voice: PLAYER2, pauseBefore: 1.1, speaker: 'Léa' },
+  { text: 'Il soupire. Les routes du nord sont coupées depuis trois jours.', voice: GM, pauseBefore: 0.7, speaker: 'Camille' },
+  { text: 'Moi je reste près de la porte, je surveille la rue.', voice: PLAYER3, pauseBefore: 0.9, speaker: 'Sam' },
+  { text: 'Can I roll for insight? I do not trust him at all.', voice: PLAYER, pauseBefore: 0.4, speaker: 'Hugo' },
+  { text: 'Attends, on avait promis de ramener la relique au temple avant la nuit.', voice: PLAYER2, pauseBefore: 1.3, speaker: 'Léa' },
+  { text: 'Je vois deux silhouettes encapuchonnées qui traversent la place.', voice: PLAYER3, pauseBefore: 0.6, speaker: 'Sam' },
 ];
 const PART2: Utterance[] = [
-  { text: 'Faites un jet de sauvegarde, le sol tremble.', voice: GM, pauseBefore: 0.7, speaker: 'Camille' },
-  { text: 'Seventeen, that should be enough.', voice: PLAYER, pauseBefore: 0.9, speaker: 'Hugo' },
+  { text: 'Faites un jet de sauvegarde, le sol tremble sous vos pieds.', voice: GM, pauseBefore: 0.7, speaker: 'Camille' },
+  { text: 'Seventeen, that should be enough to keep my balance.', voice: PLAYER, pauseBefore: 0.9, speaker: 'Hugo' },
   { text: 'On sort vite de la taverne avant que tout s’effondre.', voice: PLAYER3, pauseBefore: 0.4, speaker: 'Sam' },
+  { text: 'Je lance un sort de lumière pour éclairer la ruelle.', voice: PLAYER2, pauseBefore: 0.8, speaker: 'Léa' },
+  { text: 'La ruelle est vide, mais une odeur de soufre monte des égouts.', voice: GM, pauseBefore: 0.6, speaker: 'Camille' },
+  { text: 'I draw my bow and move slowly towards the smell.', voice: PLAYER, pauseBefore: 1.0, speaker: 'Hugo' },
+  { text: 'Je couvre Hugo, mon épée à la main, prêt à frapper.', voice: PLAYER3, pauseBefore: 0.5, speaker: 'Sam' },
+  { text: 'Et moi je prépare une boule de feu, au cas où.', voice: PLAYER2, pauseBefore: 0.7, speaker: 'Léa' },
 ];
 
 const SAMPLES: Record<string, { voice: typeof GM; text: string }> = {

@@ -1,0 +1,54 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ffmpegTools } from '../../../job/engines/ffmpeg.js';
+import { voiceSampleReader } from '../../../job/stages/identify.js';
+import { createStorageClient } from '../../../lib/storage/gcs-client.js';
+import { FileStore, GcsStore } from '../../../lib/storage/index.js';
+import { speak, TEST_VOICES } from '../../support/espeak.js';
+import { scratchDir } from '../../support/fixtures.js';
+import { startGcsServer, testServiceAccount, type GcsServer } from '../../integration/gcs-server.js';
+
+const account = testServiceAccount();
+let gcs: GcsServer;
+let wav: string;
+before(async () => {
+  gcs = await startGcsServer({ signers: [account] });
+  gcs.createBucket('voices-bucket');
+  const dir = join(scratchDir(), 'voice-reader', 'voices');
+  mkdirSync(dir, { recursive: true });
+  wav = join(dir, 'camille.wav');
+  await speak('Je suis la meneuse de jeu.', TEST_VOICES[0]!, wav);
+});
+after(() => gcs.close());
+
+const tools = ffmpegTools();
+
+test('a local context reads samples relative to its folder, above it too', async () => {
+  const root = join(scratchDir(), 'voice-reader');
+  mkdirSync(join(root, 'context'), { recursive: true });
+  const read = voiceSampleReader({ store: new FileStore(join(root, 'context')), key: 'context.yaml', explicit: true }, scratchDir(), tools);
+  const samples = await read('../voices/camille.wav');
+  assert.ok(samples instanceof Float32Array && samples.length > 16000, 'decoded to 16 kHz floats');
+  const missing = await read('voices/absent.wav');
+  assert.ok(missing instanceof Error && /no such file/.test(missing.message));
+});
+
+test('a context in a bucket: samples downloaded beside it; a path leaving its folder is refused, a missing one named', async () => {
+  const store = new GcsStore(createStorageClient({ STORAGE_EMULATOR_HOST: gcs.url }, { credentials: account }), 'voices-bucket', 'sessions/s1');
+  await store.write('context/voices/camille.wav', readFileSync(wav));
+  const work = join(scratchDir(), 'voice-reader-work');
+  const read = voiceSampleReader({ store, key: 'context/context.yaml', explicit: false }, work, tools);
+  const samples = await read('voices/camille.wav');
+  assert.ok(samples instanceof Float32Array && samples.length > 16000);
+  const outside = await read('../../other-session/voice.wav');
+  assert.ok(outside instanceof Error && /outside the folder of context\.yaml/.test(outside.message));
+  const missing = await read('voices/hugo.wav');
+  assert.ok(missing instanceof Error && /gs:\/\/voices-bucket\/sessions\/s1\/context\/voices\/hugo\.wav was not found/.test(missing.message), String(missing));
+});
+
+test('without a context file there is nothing to read samples beside', async () => {
+  const result = await voiceSampleReader(undefined, scratchDir(), tools)('voices/a.wav');
+  assert.ok(result instanceof Error);
+});
