@@ -6,7 +6,8 @@
  *
  * Layout (whisper.cpp src/whisper.cpp `whisper_model_load`): magic, 11 int32 hyper-parameters, mel filters
  * (n_mel, n_fft, float32 data), vocabulary (count, length-prefixed byte strings), then tensors
- * (n_dims, name length, type, dims in ggml order, name, data). Written streaming: the turbo-sized file is ≈ 1.6 GB.
+ * (n_dims, name length, type, dims in ggml order, name, data). Written streaming: the turbo-sized file is ≈ 1.6 GB
+ * in f16, ≈ 0.87 GB in q8_0 (the size of the real ggml-large-v3-turbo-q8_0.bin).
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { GGML_MAGIC } from '../../job/engines/whisper-model.js';
@@ -26,51 +27,42 @@ export interface WhisperDims {
 
 /** 64 wide, one layer each side, multilingual vocabulary: ≈ 8 MB, loads and runs a 30 s window in well under 1 s. */
 export const TINY_DIMS: WhisperDims = {
-  nVocab: 51865,
-  nAudioCtx: 1500,
-  nAudioState: 64,
-  nAudioHead: 4,
-  nAudioLayer: 1,
-  nTextCtx: 448,
-  nTextState: 64,
-  nTextHead: 4,
-  nTextLayer: 1,
-  nMels: 80,
+  nVocab: 51865, nAudioCtx: 1500, nAudioState: 64, nAudioHead: 4, nAudioLayer: 1,
+  nTextCtx: 448, nTextState: 64, nTextHead: 4, nTextLayer: 1, nMels: 80,
 };
 
-/** whisper large-v3-turbo's dimensions: same compute as the production model (f16 here, q8_0 there). */
+/** whisper large-v3-turbo's dimensions: with `weights: 'q8_0'`, the same compute as the model the image bakes in. */
 export const LARGE_V3_TURBO_DIMS: WhisperDims = {
-  nVocab: 51866,
-  nAudioCtx: 1500,
-  nAudioState: 1280,
-  nAudioHead: 20,
-  nAudioLayer: 32,
-  nTextCtx: 448,
-  nTextState: 1280,
-  nTextHead: 20,
-  nTextLayer: 4,
-  nMels: 128,
+  nVocab: 51866, nAudioCtx: 1500, nAudioState: 1280, nAudioHead: 20, nAudioLayer: 32,
+  nTextCtx: 448, nTextState: 1280, nTextHead: 20, nTextLayer: 4, nMels: 128,
 };
 
-const FTYPE_F16 = 1;
-const TYPE_F32 = 0;
-const TYPE_F16 = 1;
-const CHUNK_VALUES = 1 << 21; // values per write: 4 MB of f16
+/**
+ * How the 2-D weight matrices are stored: f16, or q8_0 as in the production model (blocks of 32 int8 with an f16
+ * scale; ggml's AVX2 int8 dot products make it several times faster to run than f16 on this kind of CPU).
+ * Convolution kernels stay f16 (whisper.cpp 1.9's CPU convolution asserts it), vectors and embeddings f32.
+ */
+export type WeightType = 'f16' | 'q8_0';
+const FTYPE: Record<WeightType, number> = { f16: 1, q8_0: 7 }; // GGML_FTYPE_MOSTLY_*
+const TYPE = { f32: 0, f16: 1, q8_0: 8 } as const; // ggml_type
+const CHUNK_VALUES = 1 << 21; // values per write (a multiple of the q8_0 block)
+const Q8_BLOCK = 32;
 
 /**
  * Writes a random-weight model to `path` (via `path.part`, renamed at the end, so a crash never leaves a truncated
  * model under the final name). The same seed gives the same bytes.
  */
-export async function writeGgmlModel(path: string, dims: WhisperDims, options: { seed?: number } = {}): Promise<void> {
+export async function writeGgmlModel(path: string, dims: WhisperDims, options: { seed?: number; weights?: WeightType } = {}): Promise<void> {
+  const weights = options.weights ?? 'f16';
   if (dims.nAudioState !== dims.nTextState) throw new Error('whisper.cpp requires nAudioState === nTextState');
   const part = `${path}.part`;
   const file = await open(part, 'w');
   try {
-    await file.write(ggmlHeader(dims));
+    await file.write(ggmlHeader(dims, weights));
     await file.write(melFilterBytes(dims.nMels));
     await file.write(vocabBytes());
     const random = new Random(options.seed ?? 1);
-    for (const spec of tensorSpecs(dims)) await writeTensor(file, spec, random);
+    for (const spec of tensorSpecs(dims, weights)) await writeTensor(file, spec, random);
     await file.close();
     await rename(part, path);
   } catch (err) {
@@ -81,10 +73,10 @@ export async function writeGgmlModel(path: string, dims: WhisperDims, options: {
 }
 
 /** Magic and the 11 hyper-parameters: all a model-file check reads. */
-export function ggmlHeader(dims: WhisperDims): Buffer {
+export function ggmlHeader(dims: WhisperDims, weights: WeightType = 'f16'): Buffer {
   const header = Buffer.alloc(4 + 11 * 4);
   header.writeUInt32LE(GGML_MAGIC, 0);
-  const hparams = [dims.nVocab, dims.nAudioCtx, dims.nAudioState, dims.nAudioHead, dims.nAudioLayer, dims.nTextCtx, dims.nTextState, dims.nTextHead, dims.nTextLayer, dims.nMels, FTYPE_F16];
+  const hparams = [dims.nVocab, dims.nAudioCtx, dims.nAudioState, dims.nAudioHead, dims.nAudioLayer, dims.nTextCtx, dims.nTextState, dims.nTextHead, dims.nTextLayer, dims.nMels, FTYPE[weights]];
   hparams.forEach((v, i) => header.writeInt32LE(v, 4 + i * 4));
   return header;
 }
@@ -113,13 +105,13 @@ async function writeTensor(file: FileHandle, spec: TensorSpec, random: Random): 
   const head = Buffer.alloc(12 + 4 * spec.shape.length);
   head.writeInt32LE(spec.shape.length, 0);
   head.writeInt32LE(name.length, 4);
-  head.writeInt32LE(spec.f16 ? TYPE_F16 : TYPE_F32, 8);
+  head.writeInt32LE(TYPE[spec.type], 8);
   spec.shape.forEach((d, i) => head.writeInt32LE(d, 12 + 4 * i));
   await file.write(Buffer.concat([head, name]));
   let left = spec.shape.reduce((a, b) => a * b, 1);
   while (left > 0) {
     const n = Math.min(left, CHUNK_VALUES);
-    await file.write(spec.f16 ? random.f16Chunk(n, spec.mean) : random.f32Chunk(n, spec.mean));
+    await file.write(spec.type === 'f32' ? random.f32Chunk(n, spec.mean) : spec.type === 'f16' ? random.f16Chunk(n) : random.q8Chunk(n));
     left -= n;
   }
 }
@@ -128,18 +120,20 @@ interface TensorSpec {
   name: string;
   /** ggml order: fastest-varying dimension first (the reverse of PyTorch's shape). */
   shape: number[];
-  f16: boolean;
+  type: keyof typeof TYPE;
   /** 1 for layer-norm gains, 0 elsewhere. */
   mean: number;
 }
 
 /** Names and shapes as whisper.cpp's loader creates them (src/whisper.cpp, src/whisper-arch.h). */
-function tensorSpecs(d: WhisperDims): TensorSpec[] {
+function tensorSpecs(d: WhisperDims, weights: WeightType): TensorSpec[] {
   const s = d.nAudioState;
   const specs: TensorSpec[] = [];
-  // Matrices are f16 (the CPU convolution asserts f16 kernels); vectors and positional embeddings are f32.
-  const add = (name: string, ...shape: number[]) =>
-    specs.push({ name, shape, f16: shape.length >= 2 && !name.endsWith('positional_embedding') && !name.endsWith('.bias'), mean: /ln(_post)?\.weight$/.test(name) ? 1 : 0 });
+  const add = (name: string, ...shape: number[]) => {
+    const vector = shape.length === 1 || name.endsWith('.bias') || name.endsWith('positional_embedding');
+    const type = vector ? 'f32' : shape.length === 3 ? 'f16' : weights;
+    specs.push({ name, shape, type, mean: /ln(_post)?\.weight$/.test(name) ? 1 : 0 });
+  };
   const block = (prefix: string, cross: boolean) => {
     for (const attn of cross ? ['attn', 'cross_attn'] : ['attn']) {
       add(`${prefix}.${attn}_ln.weight`, s);
@@ -239,13 +233,14 @@ function int32(v: number): Buffer {
 
 /**
  * Seeded N(mean, 0.02) values. Drawing ≈ 800 M Gaussian numbers one by one would take minutes, so a table of 65536
- * Gaussian samples (already in f16) is indexed by a fast xorshift generator.
+ * Gaussian samples (also precomputed as f16 and as q8_0 quants) is indexed by a fast xorshift generator.
  */
+const Q8_SCALE = (0.02 * 4) / 127; // one scale for every block: quants span ±4 σ
 class Random {
   private state: number;
   private readonly table = new Float32Array(65536);
   private readonly tableF16 = new Uint16Array(65536);
-  private readonly tableOneF16 = new Uint16Array(65536);
+  private readonly tableQ8 = new Int8Array(65536);
 
   constructor(seed: number) {
     this.state = seed >>> 0 || 0x9e3779b9;
@@ -259,7 +254,7 @@ class Random {
     }
     for (let i = 0; i < this.table.length; i++) {
       this.tableF16[i] = toF16(this.table[i]!);
-      this.tableOneF16[i] = toF16(1 + this.table[i]!);
+      this.tableQ8[i] = Math.max(-127, Math.min(127, Math.round(this.table[i]! / Q8_SCALE)));
     }
   }
 
@@ -272,8 +267,8 @@ class Random {
     return this.state;
   }
 
-  f16Chunk(n: number, mean: number): Buffer {
-    const table = mean === 1 ? this.tableOneF16 : this.tableF16;
+  f16Chunk(n: number): Buffer {
+    const table = this.tableF16;
     const out = new Uint16Array(n);
     let x = this.state;
     for (let i = 0; i < n; i++) {
@@ -284,6 +279,25 @@ class Random {
     }
     this.state = x >>> 0;
     return Buffer.from(out.buffer);
+  }
+
+  /** q8_0 blocks: f16 scale, then 32 int8 quants. */
+  q8Chunk(n: number): Buffer {
+    const out = Buffer.alloc((n / Q8_BLOCK) * (2 + Q8_BLOCK));
+    const scale = toF16(Q8_SCALE);
+    let x = this.state;
+    for (let at = 0; at < out.length; ) {
+      out.writeUInt16LE(scale, at);
+      at += 2;
+      for (let k = 0; k < Q8_BLOCK; k++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        out[at++] = this.tableQ8[x & 0xffff]! & 0xff;
+      }
+    }
+    this.state = x >>> 0;
+    return out;
   }
 
   f32Chunk(n: number, mean: number): Buffer {

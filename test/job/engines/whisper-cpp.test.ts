@@ -74,6 +74,14 @@ test('transcribes espeak speech with a random-weight model: ordered segments ins
   assert.ok(progress.every((f) => f >= 0 && f <= 1) && progress.at(-1) === 1, `progress ${progress}`);
 });
 
+test('a q8_0 model, stored like the production one, loads and runs', async () => {
+  const { wav, pcm } = await dialogueWav();
+  const path = join(scratchDir(), 'ggml-tiny-random-q8_0.bin');
+  await writeGgmlModel(path, TINY_DIMS, { seed: 7, weights: 'q8_0' });
+  const { engine: e } = await engine({ modelPath: path });
+  assertWellFormed(await e.transcribe(wav, base), duration(pcm));
+});
+
 test('language, threads and beam size reach whisper-cli (as it reports them)', async () => {
   const { wav, pcm } = await dialogueWav();
   for (const [language, threads, beamSize] of [['fr', 1, 1], ['en', 2, 3]] as const) {
