@@ -49,12 +49,82 @@ export interface CliRun {
   quiet: boolean;
 }
 
-export type CliCommand = CliRun | { command: 'help'; text: string } | { command: 'version' };
+export interface CliUpload {
+  command: 'upload';
+  dir: string;
+  session: string;
+  context: string | undefined;
+  to: string[];
+  /** The input bucket's name (no gs://). */
+  bucket: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+export type CliCommand = CliRun | CliUpload | { command: 'help'; text: string } | { command: 'version' };
+
+/** `upload <dir> --session S [--context FILE] [--to EMAIL[,EMAIL]] [--bucket B]`; the bucket defaults to INPUT_BUCKET. */
+export function parseUpload(args: readonly string[], env: Env): CliUpload | { command: 'help'; text: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        session: { type: 'string' },
+        context: { type: 'string' },
+        to: { type: 'string', multiple: true },
+        bucket: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError([(err as Error).message], 'Usage error');
+  }
+  if (parsed.values.help) return { command: 'help', text: uploadUsage() };
+  const problems: string[] = [];
+  if (parsed.positionals.length !== 1) problems.push(`expected one folder of recordings, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
+  const session = parsed.values.session?.trim() ?? '';
+  if (!session) problems.push('--session is required: the session\'s name, e.g. --session 2024-05-12');
+  const bucket = (parsed.values.bucket ?? env.INPUT_BUCKET ?? '').trim().replace(/^gs:\/\//, '').replace(/\/+$/, '');
+  if (!bucket) problems.push('--bucket (INPUT_BUCKET) is required: the input bucket, as `terraform output -raw input_bucket` prints it');
+  else if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) problems.push(`--bucket (INPUT_BUCKET): "${bucket}" is not a bucket name`);
+  if (problems.length > 0) throw new ConfigError(problems, 'Usage error');
+  return {
+    command: 'upload',
+    dir: parsed.positionals[0]!,
+    session,
+    context: parsed.values.context,
+    to: (parsed.values.to ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean),
+    bucket,
+    json: Boolean(parsed.values.json),
+    quiet: Boolean(parsed.values.quiet),
+  };
+}
+
+export function uploadUsage(): string {
+  return [
+    'Usage: jdr-transcriber upload <folder> --session NAME [--context FILE] [--to EMAIL[,EMAIL…]] [--bucket BUCKET]',
+    '',
+    'Sends a session to the input bucket: the recordings at the top of <folder>, context.yaml (default',
+    '<folder>/context/context.yaml) with the voice samples it names, then sessions/NAME/_READY, which starts the run.',
+    '',
+    `  ${'--session NAME'.padEnd(28)} The session's name (letters, digits, . _ -), e.g. 2024-05-12`,
+    `  ${'--context FILE'.padEnd(28)} A context.yaml elsewhere than <folder>/context/`,
+    `  ${'--to EMAIL'.padEnd(28)} Who receives the transcript (repeat or separate with commas; default: the deployment's)`,
+    `  ${'--bucket BUCKET'.padEnd(28)} The input bucket [INPUT_BUCKET]`,
+    `  ${'--json'.padEnd(28)} Log one JSON object per line (default when not on a terminal)`,
+    `  ${'--quiet, -q'.padEnd(28)} Only warnings and errors`,
+  ].join('\n');
+}
 
 export function parseCli(argv: readonly string[], env: Env): CliCommand {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help', text: usage() };
   if (command === '--version' || command === '-v') return { command: 'version' };
+  if (command === 'upload') return parseUpload(rest, env);
   if (command !== 'run') throw new ConfigError([`unknown command "${command}"; try \`jdr-transcriber --help\``], 'Usage error');
 
   const options = Object.fromEntries(
@@ -122,5 +192,7 @@ export function usage(): string {
     ...rows,
     `  ${'--json'.padEnd(28)} Log one JSON object per line (default when not on a terminal)`,
     `  ${'--quiet, -q'.padEnd(28)} Only warnings and errors`,
+    '',
+    'Other commands: jdr-transcriber upload --help (send a session to the cloud pipeline), --version.',
   ].join('\n');
 }

@@ -8,7 +8,8 @@ import { AbortedError, ConfigError, errorMessage } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { openStore, isGcsUri, type StoreClients } from '../lib/storage/index.js';
 import { createStorageClient } from '../lib/storage/gcs-client.js';
-import { parseCli } from './cli-options.js';
+import { parseCli, type CliUpload } from './cli-options.js';
+import { uploadSession } from './upload.js';
 import { ffmpegTools } from './engines/ffmpeg.js';
 import { SileroVad } from './engines/silero-vad.js';
 import { WhisperCppEngine } from './engines/whisper-cpp.js';
@@ -41,6 +42,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     return 0;
   }
 
+  if (parsed.command === 'upload') return upload(parsed, env);
   const { config, session } = parsed;
   const tty = Boolean(process.stderr.isTTY) && !parsed.json;
   const log = createLogger({ json: !tty, minSeverity: parsed.quiet ? 'WARNING' : 'INFO', labels: { session } });
@@ -112,6 +114,34 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * `jdr-transcriber upload`: sends a session to the input bucket with a progress bar, `_READY` last. Exit 2 for a
+ * usage or configuration problem, 1 when the folder or the upload fails, 0 when the run has been started.
+ */
+async function upload(options: CliUpload, env: NodeJS.ProcessEnv): Promise<number> {
+  const tty = Boolean(process.stderr.isTTY) && !options.json;
+  const log = createLogger({ json: !tty, minSeverity: options.quiet ? 'WARNING' : 'INFO', labels: { session: options.session } });
+  try {
+    const store = openStore(`gs://${options.bucket}/`, { gcs: createStorageClient(env) });
+    const result = await uploadSession(
+      options.dir,
+      { session: options.session, context: options.context, to: options.to.length > 0 ? options.to : undefined },
+      store,
+      createProgress({ tty: tty && !options.quiet, log }),
+    );
+    for (const w of result.warnings) log.warn(w);
+    if (result.skipped.length > 0) log.info(`Not sent (not audio): ${result.skipped.join(', ')}`);
+    if (result.alreadyThere.length > 0) log.warn(`Already in ${result.uri} and transcribed too: ${result.alreadyThere.join(', ')}`);
+    const bytes = result.files.reduce((n, f) => n + f.size, 0);
+    log.info(`Sent ${result.files.length} file(s), ${(bytes / 1e6).toFixed(1)} MB, to ${result.uri}${result.context ? ` with ${result.context}` : ''}`);
+    log.info(`_READY written: the run starts now; the transcript will be emailed${options.to.length > 0 ? ` to ${options.to.join(', ')}` : ''} when it is done.`);
+    return 0;
+  } catch (err) {
+    log.error(errorMessage(err));
+    return err instanceof ConfigError ? 2 : 1;
   }
 }
 

@@ -31,7 +31,8 @@ const lang = z
 export const ManifestFileSchema = z.object({
   name: z.string().trim().min(1),
   size: z.number().int().nonnegative().optional(),
-  md5: z.string().optional(),
+  // YAML reads an all-digit value as a number; a checksum is text either way.
+  md5: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()).optional(),
 });
 
 export const ManifestSchema = z

@@ -105,3 +105,37 @@ test('usage errors name the flag and the variable', async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--chunk-overlap-ms/);
 });
+
+test('upload: recordings and context to the input bucket, _READY last listing them; usage problems exit 2', async () => {
+  const { startGcsServer } = await import('../integration/gcs-server.js');
+  const { parseManifest } = await import('../../lib/contracts/manifest.js');
+  const gcs = await startGcsServer();
+  try {
+    gcs.createBucket('jdr-input');
+    const session = join(scratchDir(), 'session-12');
+    if (!existsSync(session)) await writeDemoSession(session);
+    const order: string[] = [];
+    gcs.onFinalize((o) => order.push(o.name));
+    const emulator = { STORAGE_EMULATOR_HOST: gcs.url };
+    const result = await cli(['upload', session, '--session', 'session-12', '--to', 'mj@club.example'], { ...emulator, INPUT_BUCKET: 'jdr-input' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(order.at(-1), 'sessions/session-12/_READY', 'the marker is written last');
+    const names = gcs.objects('jdr-input').map((o) => o.name);
+    for (const n of ['part-1.m4a', 'part-2.mp3', 'context/context.yaml', 'context/voices/camille.wav']) assert.ok(names.includes(`sessions/session-12/${n}`), n);
+    assert.ok(!names.includes('sessions/session-12/notes.txt'), 'not audio: not sent');
+    const { manifest } = parseManifest(gcs.getObject('jdr-input', 'sessions/session-12/_READY')!.data.toString('utf8'), '_READY');
+    assert.deepEqual(manifest.recipients, ['mj@club.example']);
+    assert.deepEqual(manifest.files.map((f) => f.name).filter((n) => n.startsWith('part')), ['part-1.m4a', 'part-2.mp3']);
+    for (const f of manifest.files) assert.equal(f.size, gcs.getObject('jdr-input', `sessions/session-12/${f.name}`)!.data.length, `${f.name} size`);
+    assert.match(result.stderr, /_READY written/);
+
+    const missingBucket = await cli(['upload', session, '--session', 'session-12'], { ...emulator, INPUT_BUCKET: '' });
+    assert.equal(missingBucket.code, 2);
+    assert.match(missingBucket.stderr, /--bucket \(INPUT_BUCKET\) is required/);
+    const badSession = await cli(['upload', session, '--session', '../x', '--bucket', 'jdr-input'], emulator);
+    assert.equal(badSession.code, 2);
+    assert.match(badSession.stderr, /--session/);
+  } finally {
+    await gcs.close();
+  }
+});

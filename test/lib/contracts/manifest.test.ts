@@ -38,3 +38,8 @@ test('completion messages are versioned and failures carry an error', () => {
   assert.throws(() => parseCompletionMessage({ ...base, status: 'failed' }), /must carry an error/);
   assert.equal(parseCompletionMessage({ ...base, status: 'failed', error: { stage: 'decode', message: 'x' } }).error?.stage, 'decode');
 });
+
+test('a checksum YAML read as a number stays text', () => {
+  const { manifest } = parseManifest('files:\n  - { name: a.m4a, size: 12, md5: 12345678 }\n');
+  assert.equal(manifest.files[0]!.md5, '12345678');
+});
