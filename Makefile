@@ -14,6 +14,14 @@ help:
 	@echo "make model    download a ggml Whisper model into models/ (MODEL=large-v3-turbo|large-v3|…; needs internet)"
 	@echo "make bench    print throughput (× real time) and peak memory figures"
 	@echo "make lint     type-check and check Terraform formatting"
+	@echo ""
+	@echo "Google Cloud (see README.md, Deploying on Google Cloud):"
+	@echo "make deploy                          build and push the job image with Cloud Build, then terraform apply"
+	@echo "make smtp-password                   store the mailer's SMTP password in Secret Manager"
+	@echo "make upload SESSION=… DIR=…          send a session's recordings and context, then _READY"
+	@echo "make status SESSION=…                claims, status.json and job executions of a session"
+	@echo "make logs [SESSION=…] [SINCE=1d]     logs of the job and both functions"
+	@echo "make destroy                         delete everything Terraform created"
 
 install: deps node_modules/.installed $(WHISPER_CLI) build
 

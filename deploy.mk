@@ -54,7 +54,7 @@ BOOTSTRAP := google_artifact_registry_repository_iam_member.build_pushes_images 
 deploy-check:
 	@test -f $(TFVARS) || { echo "deploy: no $(TFVARS): cp $(TFVARS).example $(TFVARS) and fill in project_id, email_from, default_email_to, smtp_user"; exit 1; }
 	@test -n "$(PROJECT)" || { echo "deploy: project_id is not set in $(TFVARS) (or pass PROJECT=…)"; exit 1; }
-	@for tool in gcloud terraform git; do command -v $$tool >/dev/null || { echo "deploy: '$$tool' not found; see docs/deploy.md, Prerequisites"; exit 1; }; done
+	@for tool in gcloud terraform git; do command -v $$tool >/dev/null || { echo "deploy: '$$tool' not found; see README.md, Deploying on Google Cloud, Prerequisites"; exit 1; }; done
 	@gcloud auth application-default print-access-token >/dev/null 2>&1 || { echo "deploy: no application-default credentials for Terraform: run 'gcloud auth application-default login'"; exit 1; }
 
 functions-source: build

@@ -1,5 +1,5 @@
 # One service account per deployable, each holding only what it uses, on the narrowest resource that works. The
-# table `account | role | on what | why` in docs/deploy.md lists the same grants; test/terraform/iam.test.ts keeps
+# table `account | role | on what | why` in README.md lists the same grants; test/terraform/iam.test.ts keeps
 # the two in step and fails on any grant that is not in it.
 
 resource "google_service_account" "job" {

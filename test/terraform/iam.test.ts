@@ -1,13 +1,13 @@
 /**
  * Least privilege and private data, checked on the configuration: every IAM grant is on the allow-list below (and
- * in docs/deploy.md's table, kept identical), grants are additive members only, each deployable runs as its own
+ * in README.md's table, kept identical), grants are additive members only, each deployable runs as its own
  * account, and every bucket is private with a lifecycle that keeps emailed links valid.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { block, loadTerraform, readText, reference, resourcesOf, type Body, type Terraform } from './hcl.js';
 
-/** account | role | on what — the complete list of grants (the "why" lives in docs/deploy.md). */
+/** account | role | on what — the complete list of grants (the "why" lives in README.md). */
 const ALLOWED = [
   ['jdr-job', 'roles/storage.objectViewer', 'input bucket'],
   ['jdr-job', 'roles/storage.objectUser', 'output bucket'],
@@ -91,11 +91,11 @@ function grants(): Array<{ row: string; type: string; name: string }> {
   return out;
 }
 
-/** Rows of the `account | role | on what | why` table in docs/deploy.md, without the why. */
+/** Rows of the `account | role | on what | why` table in README.md, without the why. */
 function documentedGrants(): string[] {
-  const text = readText('docs/deploy.md');
+  const text = readText('README.md');
   const start = text.indexOf('| account | role | on what | why |');
-  assert.ok(start >= 0, 'docs/deploy.md has no `account | role | on what | why` table');
+  assert.ok(start >= 0, 'README.md has no `account | role | on what | why` table');
   const lines = text.slice(start).split('\n').slice(2);
   const end = lines.findIndex((l) => !l.startsWith('|'));
   return lines.slice(0, end === -1 ? undefined : end).map((l) => {
@@ -119,7 +119,7 @@ describe('IAM', () => {
     assert.deepEqual([...rows].sort(), [...ALLOWED].sort());
   });
 
-  test('docs/deploy.md lists exactly the same grants', () => {
+  test('README.md lists exactly the same grants', () => {
     assert.deepEqual(documentedGrants().sort(), [...ALLOWED].sort());
   });
 

@@ -1,6 +1,6 @@
 /**
  * The variable space: the issue's variables exist, every variable is typed and described, those with free-form values
- * are validated, variables and outputs are alphabetical, and docs/deploy.md's settings table lists each one.
+ * are validated, variables and outputs are alphabetical, and README.md's settings table lists each one.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -38,8 +38,8 @@ test('variables and outputs are declared in alphabetical order', () => {
   }
 });
 
-test("docs/deploy.md's settings table lists every variable", () => {
-  const docs = readText('docs/deploy.md');
+test("README.md's settings table lists every variable", () => {
+  const docs = readText('README.md');
   const documented = new Set([...docs.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]));
   assert.deepEqual(
     [...tf.variables.keys()].filter((v) => !documented.has(v)),
