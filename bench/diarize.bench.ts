@@ -1,7 +1,7 @@
 /**
  * Diarization throughput and peak memory on a generated session of H hours (default 1; BENCH_HOURS=4 for the long
- * case) with the model-free embedder: four espeak voices, French and English lines, pauses of 0.3–1.5 s, made by
- * shuffling the utterances of a few minutes of generated role-play. The speech regions are the ground truth (the VAD
+ * case) with the model-free embedder: four espeak voices, French and English lines, pauses of 0.3–1.5 s, each
+ * line said with its own speed and pitch. The speech regions are the ground truth (the VAD
  * has its own bench), so the figure is windows → embeddings → clustering → turns. Prints × real time, peak RSS and,
  * since the truth is known, the DER. Target: ≥ 50× real time on 2 cores.
  *
@@ -9,7 +9,7 @@
  * in this process's peak RSS.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,34 +21,22 @@ import { rpgSession } from '../test/support/rpg-session.js';
 
 const hours = Number(process.env.BENCH_HOURS ?? '1');
 const root = resolve('.cache/bench');
-const pcmPath = join(root, `diarize-${hours}h.pcm`);
-const truthPath = join(root, `diarize-${hours}h.truth.json`);
+const pcmPath = join(root, `diarize-${hours}h-varied.pcm`);
+const truthPath = join(root, `diarize-${hours}h-varied.truth.json`);
 const say = (line: string) => process.stdout.write(line + '\n');
 
-/** Lays the utterances of a generated role-play end to end in a seeded random order until `hours` are filled. */
+/**
+ * A generated role-play of `hours`, every line said a little differently (rpgSession's `vary`): a session built by
+ * repeating the same few minutes of audio would hold exact copies of each utterance, which no recording does and
+ * which fool the clustering's measure of how much one voice varies.
+ */
 async function generate(): Promise<void> {
   mkdirSync(root, { recursive: true });
-  const source = await rpgSession({ seed: 11, seconds: 300 });
-  const utterances = source.truth.map((t) => ({ speaker: t.speaker, pcm: source.pcm.subarray(Math.round(t.start * 16000), Math.round(t.end * 16000)) }));
-  let seed = 1234;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-  const out = createWriteStream(pcmPath + '.part');
-  const truth: LabelledTurn[] = [];
-  let samples = 0;
-  while (samples < hours * 3600 * 16000) {
-    const pause = new Int16Array(Math.round((0.3 + 1.2 * random()) * 16000));
-    const u = utterances[Math.floor(random() * utterances.length)]!;
-    if (!out.write(Buffer.from(pause.buffer))) await new Promise<void>((r) => out.once('drain', () => r()));
-    samples += pause.length;
-    truth.push({ start: samples / 16000, end: (samples + u.pcm.length) / 16000, speaker: u.speaker });
-    if (!out.write(Buffer.from(u.pcm.buffer, u.pcm.byteOffset, u.pcm.byteLength))) await new Promise<void>((r) => out.once('drain', () => r()));
-    samples += u.pcm.length;
-  }
-  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
-  writeFileSync(truthPath, JSON.stringify(truth));
+  const session = await rpgSession({ seed: 11, seconds: hours * 3600, vary: true });
+  writeFileSync(pcmPath + '.part', Buffer.from(session.pcm.buffer, session.pcm.byteOffset, session.pcm.byteLength));
+  writeFileSync(truthPath, JSON.stringify(session.truth.map(({ start, end, speaker }) => ({ start, end, speaker }))));
   renameSync(pcmPath + '.part', pcmPath);
 }
-
 if (process.env.BENCH_GENERATE) {
   await generate();
   process.exit(0);

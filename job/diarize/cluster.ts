@@ -8,8 +8,8 @@ import { meanSquare } from './space.js';
  * whose distance reaches the threshold, then the count is clamped to [minClusters, maxClusters] by replaying more
  * or fewer merges of the same history.
  *
- * The threshold is relative: `relative` times the median distance from a segment to its nearest other segment,
- * which measures, on this session, how much one voice varies from turn to turn (a segment's nearest neighbour is
+ * The threshold is relative: `relative` times the median distance from a segment to the nearest of its neighbours
+ * in time (see nearestRawMedian), which measures, on this session, how much one voice varies from turn to turn (a segment's nearest neighbour is
  * almost always the same voice). Absolute distances varied twofold between sessions of the same voices; relative
  * to that spread, same-voice merges stayed under 3.2 and different-voice ones above 7.9 (espeak sessions, see the
  * tests). `min`/`max` bound it for sessions too short to measure the spread. Distances update by the Lance–Williams formula (exact for centroids and squared
@@ -123,11 +123,19 @@ function mergeHistory(items: readonly ClusterItem[], stopAt: number): { merges: 
   return { merges, spread };
 }
 
-/** Median over items of the plain distance to the nearest other item (0 for a single item). */
+/**
+ * Median over items of the plain distance to the nearest of the `NEIGHBOURS` items before and after it in time
+ * (items come in time order; 0 for a single item). Looking only at neighbours in time keeps the measure the same
+ * whatever the session's length: against every item, the nearest one gets closer as items multiply, and on a
+ * 1-hour session the threshold fell so low that four voices came out as 154 clusters.
+ */
+const NEIGHBOURS = 8;
 function nearestRawMedian(dist: Float64Array, n: number): number {
   if (n < 2) return 0;
   const nearest = new Float64Array(n).fill(Infinity);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (j !== i) nearest[i] = Math.min(nearest[i]!, dist[i * n + j]!);
+  for (let i = 0; i < n; i++) {
+    for (let j = Math.max(0, i - NEIGHBOURS); j <= Math.min(n - 1, i + NEIGHBOURS); j++) if (j !== i) nearest[i] = Math.min(nearest[i]!, dist[i * n + j]!);
+  }
   nearest.sort();
   return nearest[Math.floor(n / 2)]!;
 }

@@ -85,7 +85,8 @@ function segmentItem(s: SpeechSegment, points: readonly Float64Array[], windowSe
 function clusterItems(items: readonly ClusterItem[], options: ClusterOptions & { maxItems: number }): Clustering {
   if (items.length <= options.maxItems) return agglomerate(items, options);
   const order = items.map((_, i) => i).sort((a, b) => items[b]!.weight - items[a]!.weight);
-  const chosen = order.slice(0, options.maxItems);
+  // Back in time order, which the clustering's measure of spread relies on.
+  const chosen = order.slice(0, options.maxItems).sort((a, b) => a - b);
   const { labels: core, threshold } = agglomerate(chosen.map((i) => items[i]!), options);
   const centroids = centroidsOf(chosen.map((i) => items[i]!), core);
   const labels = new Int32Array(items.length).fill(-1);

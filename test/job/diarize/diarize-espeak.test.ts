@@ -142,3 +142,14 @@ test('two files of one session share one set of labels', async () => {
   const mapB = diarizationErrorRate(b.truth, b.turns).mapping;
   for (const [hyp, ref] of mapA) if ([...mapB.values()].includes(ref)) assert.equal(mapB.get(hyp), ref, `${ref} is ${hyp} in the first file`);
 });
+
+test('a long session keeps its four voices: the stopping threshold does not fall as segments multiply', async () => {
+  // Ten minutes, every line said with its own speed and pitch (lines repeat in long sessions; identical audio would
+  // not). With the spread measured against every segment, such sessions came out as dozens of clusters.
+  const session = await rpgSession({ seed: 11, seconds: 600, vary: true });
+  const diarization = await run(session, 'long');
+  const labels = new Set(diarization.turns.map((t) => t.speaker));
+  assert.ok(Math.abs(labels.size - RPG_SPEAKERS.length) <= 1, `${labels.size} clusters`);
+  const { der } = diarizationErrorRate(session.truth, diarization.turns);
+  assert.ok(der <= 0.1, `DER ${(der * 100).toFixed(1)} %`);
+});
