@@ -56,6 +56,9 @@ test('end to end: a generated French/English session through the real engines pr
   assert.equal(speakers.find((s) => s.name === 'SPK4')!.source, 'unmatched');
   assert.ok(json.segments.every((s: { speaker?: string }) => s.speaker), 'every segment has a speaker');
   assert.match(json.model.embedder, /model-free/);
+  assert.match(report.engines.embedder, /model-free/, 'the report says which embedder ran');
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /Speaker embeddings: model-free/);
+  assert.ok(report.unmatchedClusters.includes('SPK4'), 'unmatched clusters listed');
   assert.ok(report.warnings.some((w: string) => /sam-missing\.wav/.test(w)), 'missing voice sample reported');
   const rttm = readFileSync(join(out, 'transcript.rttm'), 'utf8').trim().split('\n').map((line) => {
     const f = line.split(' ');
