@@ -1,7 +1,7 @@
 import type { SpeechRegion } from '../engines/vad.js';
 import { meanSquare } from './space.js';
 import type { LabelledSpan } from './turns.js';
-import type { Window } from './windows.js';
+import { regionRuns, type Window } from './windows.js';
 
 /**
  * Resegmentation: once the voices are known (cluster centroids), each speech region is relabelled window by window
@@ -18,11 +18,7 @@ export function resegment(
   switchCost: number,
 ): LabelledSpan[] {
   const spans: LabelledSpan[] = [];
-  let i = 0;
-  while (i < windows.length) {
-    const region = windows[i]!.region;
-    let j = i;
-    while (j < windows.length && windows[j]!.region === region) j++;
+  for (const { region, first: i, last: j } of regionRuns(windows)) {
     const labels = viterbi(points.slice(i, j), centroids, switchCost);
     const r = regions[region]!;
     let start = r.start;
@@ -33,7 +29,6 @@ export function resegment(
       spans.push({ start, end, label: labels[k]! });
       start = end;
     }
-    i = j;
   }
   return spans;
 }

@@ -1,6 +1,6 @@
 import type { SpeechRegion } from '../engines/vad.js';
 import { voiceDistance } from './space.js';
-import type { Window } from './windows.js';
+import { regionRuns, type Window } from './windows.js';
 
 /**
  * Speaker-change points inside speech regions. A region is cut where the voice on its left (up to two windows
@@ -34,11 +34,7 @@ export function segmentRegions(
   options: ChangeOptions,
 ): SpeechSegment[] {
   const out: SpeechSegment[] = [];
-  let i = 0;
-  while (i < windows.length) {
-    const region = windows[i]!.region;
-    let j = i;
-    while (j < windows.length && windows[j]!.region === region) j++;
+  for (const { region, first: i, last: j } of regionRuns(windows)) {
     const r = regions[region]!;
     const cuts = changePoints(windows, points, i, j, options);
     let first = i;
@@ -48,7 +44,6 @@ export function segmentRegions(
       first = cut.window;
       start = cut.time;
     }
-    i = j;
   }
   return out;
 }

@@ -79,3 +79,14 @@ export async function embedSessionWindows(
   }
   return out;
 }
+
+/** The runs of consecutive windows that share a region: `[first, last)` window indexes per region, in order. */
+export function regionRuns(windows: readonly Window[]): Array<{ region: number; first: number; last: number }> {
+  const runs: Array<{ region: number; first: number; last: number }> = [];
+  for (let i = 0; i < windows.length; i++) {
+    const run = runs[runs.length - 1];
+    if (run && run.region === windows[i]!.region) run.last = i + 1;
+    else runs.push({ region: windows[i]!.region, first: i, last: i + 1 });
+  }
+  return runs;
+}
