@@ -15,6 +15,7 @@ import { GcsStore } from '../../lib/storage/index.js';
 import { main } from '../../job/main.js';
 import { silentProgress } from '../../job/progress.js';
 import { SileroVad } from '../../job/engines/silero-vad.js';
+import { SpectralEmbedder } from '../../job/engines/embedder-spectral.js';
 import { uploadSession } from '../../job/upload.js';
 import { envOverrides } from './run-server.js';
 import { GROUP, INPUT_BUCKET, OUTPUT_BUCKET, pubsubEvent, serve, SMTP_CREDENTIALS, startCloud, storageEvent, TOPIC, type Cloud, type ServedFunction } from '../support/cloud.js';
@@ -51,7 +52,7 @@ after(async () => {
 
 const input = () => new GcsStore(cloud.storage, INPUT_BUCKET, '');
 const published = () => cloud.pubsub.published(TOPIC);
-const engines = async () => ({ asr: new ScriptedAsr(), vad: await SileroVad.create() });
+const engines = async () => ({ asr: new ScriptedAsr(), vad: await SileroVad.create(), embedder: new SpectralEmbedder() });
 
 /** POSTs the finalize event of `sessions/<session>/_READY` as it is now in the input bucket. */
 async function readyEvent(session: string) {
@@ -100,7 +101,10 @@ describe('cloud flow on loopback', () => {
     assert.deepEqual(mail.envelope.to, ['alice@club.example']);
     assert.equal(mail.subject, 'Transcription prête : seance-12');
     assert.equal(mail.user, SMTP_CREDENTIALS.user);
-    assert.match(mail.text ?? '', /Durée enregistrée : \d+ s/);
+    assert.match(mail.text ?? '', /Durée enregistrée : 1 min/);
+    // The demo's voice samples name three players from context.yaml in the bucket; Sam's sample is missing.
+    assert.match(mail.text ?? '', /Participants et temps de parole/);
+    for (const name of ['Camille', 'Hugo', 'Léa', 'SPK4']) assert.match(mail.text ?? '', new RegExp(name));
     assert.match(mail.text ?? '', /transcript\.srt : sous-titres/);
     assert.match(mail.text ?? '', /L'archive seance-12\.zip \(\d+ KB\) est jointe/);
     assert.equal(mail.attachments.length, 1);
