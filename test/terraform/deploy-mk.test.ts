@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join, normalize } from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as yaml from 'js-yaml';
+import { parseCli } from '../../job/cli-options.js';
 import { loadTerraform, readText, resource, ROOT, TF_DIR, type Terraform } from './hcl.js';
 
 const mk = readText('deploy.mk');
@@ -100,6 +101,15 @@ describe('each target says what it is about to do', () => {
   for (const [target, args] of cases) {
     test(target, () => announcedBeforeActing(dryRun(...args), target));
   }
+
+  test("upload passes the CLI's upload command flags it understands", () => {
+    const line = /node bin\/jdr-transcriber\.js (upload .*)$/m.exec(dryRun('upload', 'SESSION=s1', 'DIR=rec', 'CONTEXT=c.yaml', 'TO=a@x.org,b@y.org'));
+    assert.ok(line, 'upload runs the CLI');
+    const argv = [...line[1]!.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!).map((a) => (a === '$bucket' ? 'jdr-input' : a));
+    assert.deepEqual(parseCli(argv, {}), {
+      command: 'upload', dir: 'rec', session: 's1', context: 'c.yaml', to: ['a@x.org', 'b@y.org'], bucket: 'jdr-input', json: false, quiet: false,
+    });
+  });
 
   test('deploy runs its five steps in order: init, bootstrap apply, secret check, image, full apply', () => {
     const out = dryRun('deploy');
