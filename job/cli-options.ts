@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.js';
 import { parseJobConfig, type Env, type JobConfig } from '../lib/config.js';
+import { bucketName } from '../lib/config-common.js';
 
 /**
  * The command line mirrors the job's environment: each flag sets one variable, then the job's own config parser
@@ -90,7 +91,7 @@ export function parseUpload(args: readonly string[], env: Env): CliUpload | { co
   if (!session) problems.push('--session is required: the session\'s name, e.g. --session 2024-05-12');
   const bucket = (parsed.values.bucket ?? env.INPUT_BUCKET ?? '').trim().replace(/^gs:\/\//, '').replace(/\/+$/, '');
   if (!bucket) problems.push('--bucket (INPUT_BUCKET) is required: the input bucket, as `terraform output -raw input_bucket` prints it');
-  else if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) problems.push(`--bucket (INPUT_BUCKET): "${bucket}" is not a bucket name`);
+  else if (!bucketName.safeParse(bucket).success) problems.push(`--bucket (INPUT_BUCKET): "${bucket}" is not a bucket name`);
   if (problems.length > 0) throw new ConfigError(problems, 'Usage error');
   return {
     command: 'upload',

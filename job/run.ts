@@ -33,8 +33,8 @@ import type { Segment, SpeakerSummary, Transcript } from './transcript.js';
 /**
  * The pipeline, in data-flow order: fetch → decode → VAD → chunk → ASR → merge → diarize → identify → glossary →
  * render → archive → upload. Speakers are assigned before the glossary so that segments split at a change of
- * speaker are cut at words the recogniser wrote. Stages get their inputs and engines as arguments; this function only sequences them, times them and
- * names the stage when one fails.
+ * speaker are cut at words the recogniser wrote. Stages get their inputs and engines as arguments; this function
+ * only sequences them, times them and names the stage when one fails.
  */
 export interface RunSettings {
   session: string;
@@ -149,10 +149,14 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       const chunks = await stage('chunk', 'Chunks', async () => planChunks(pcm.duration, regions, settings.chunk));
 
       /**
-       * Diarization, naming and assignment. A failure here costs the names, not the transcript: it becomes a
-       * warning in the report and the segments go out without speakers (an abort still stops the run).
+       * Diarization, naming and assignment. Without an embedder, or when it fails, the segments go out without
+       * speakers; a failure costs the names, not the transcript, and becomes a warning in the report (an abort
+       * still stops the run).
        */
-      const speakersOf = async (merged: Segment[], embedder: SpeakerEmbedder): Promise<{ segments: Segment[]; summaries: SpeakerSummary[]; turns: Turn[] | undefined }> => {
+      const speakersOf = async (merged: Segment[]): Promise<{ segments: Segment[]; summaries: SpeakerSummary[]; turns: Turn[] | undefined }> => {
+        const unnamed = { segments: merged, summaries: [], turns: undefined };
+        const embedder = deps.embedder;
+        if (!embedder) return unnamed;
         try {
           const diarization = await stage('diarize', 'Speakers', () =>
             diarizeSession(pcm, regions, embedder, { hints: settings.speakers, context, signal, onProgress: (f) => progress.update(f) }),
@@ -172,7 +176,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
           const message = `Speakers were not identified (${errorMessage(err)}); the transcript has no names.`;
           log.warn(message);
           warnings.push(message);
-          return { segments: merged, summaries: [], turns: undefined };
+          return unnamed;
         }
       };
 
@@ -191,9 +195,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         }),
       );
       const segments = await stage('merge', 'Merge', async () => dropOutsideSpeech(mergeChunks(chunkResults), regions));
-      const speakers = deps.embedder
-        ? await speakersOf(segments, deps.embedder)
-        : { segments, summaries: [] as SpeakerSummary[], turns: undefined };
+      const speakers = await speakersOf(segments);
       const corrected = await stage('glossary', 'Glossary', async () => applyGlossary(speakers.segments, glossaryEntries(context)));
 
       const transcript: Transcript = {

@@ -9,8 +9,8 @@ import { meanSquare } from './space.js';
  * or fewer merges of the same history.
  *
  * The threshold is relative: `relative` times the median distance from a segment to the nearest of its neighbours
- * in time (see nearestRawMedian), which measures, on this session, how much one voice varies from turn to turn (a segment's nearest neighbour is
- * almost always the same voice). Absolute distances varied twofold between sessions of the same voices; relative
+ * in time (see nearestRawMedian), which measures, on this session, how much one voice varies from turn to turn (a
+ * segment's nearest neighbour is almost always the same voice). Absolute distances varied twofold between sessions of the same voices; relative
  * to that spread, same-voice merges stayed under 3.2 and different-voice ones above 7.9 (espeak sessions, see the
  * tests). `min`/`max` bound it for sessions too short to measure the spread. Distances update by the Lance–Williams formula (exact for centroids and squared
  * Euclidean distances), and each cluster caches its nearest neighbour, so a run costs O(n²) time and memory: callers

@@ -1,15 +1,13 @@
+import type { SpeakerTurn } from '../transcript.js';
+
 /**
  * From labelled segments to speaker turns: a segment shorter than `minFlipSeconds` wedged between two touching
  * segments of one other speaker takes their label (a one-word "flip" is far more often a noisy embedding than a
  * real interjection), touching segments of one speaker join, and clusters are named SPK1, SPK2… in order of first
  * appearance. Pure.
  */
-export interface Turn {
-  start: number;
-  end: number;
-  /** SPKn before naming; a name after `nameTurns`. */
-  speaker: string;
-}
+/** A speaker turn as the transcript keeps it; `speaker` is SPKn before naming and a name after `nameTurns`. */
+export type Turn = SpeakerTurn;
 
 export interface LabelledSpan {
   start: number;

@@ -1,4 +1,4 @@
-import type { Transcript } from '../transcript.js';
+import type { SpeakerTurn, Transcript } from '../transcript.js';
 import { roundMs } from './time.js';
 import { groupTurns } from './turns.js';
 
@@ -7,8 +7,9 @@ import { groupTurns } from './turns.js';
  * `SPEAKER <file> 1 <start> <duration> <NA> <NA> <speaker> <NA> <NA>`, seconds with millisecond precision.
  * Fields are space-separated, so spaces in names become `_`. Segments of one speaker less than 0.5 s apart are one
  * turn. The diarization's own turns are used when the transcript has them (they follow the voices, not the
- * recogniser's segments); otherwise the labelled segments are. Segments without a speaker are left out: a made-up "unknown" speaker would be scored as a confusion with the
- * reference; the JSON keeps them, and a transcript without diarization gives an empty RTTM.
+ * recogniser's segments); otherwise the labelled segments are. Segments without a speaker are left out: a made-up
+ * "unknown" speaker would be scored as a confusion with the reference; the JSON keeps them, and a transcript
+ * without diarization gives an empty RTTM.
  */
 const MERGE_GAP = 0.5;
 
@@ -35,8 +36,8 @@ export function rttmId(name: string): string {
 }
 
 /** Named diarization turns, with touching or near turns of one name (two clusters an override merged) joined. */
-function mergeTurns(turns: readonly { start: number; end: number; speaker: string }[]): Array<{ start: number; end: number; speaker: string }> {
-  const out: Array<{ start: number; end: number; speaker: string }> = [];
+function mergeTurns(turns: readonly SpeakerTurn[]): SpeakerTurn[] {
+  const out: SpeakerTurn[] = [];
   for (const t of [...turns].sort((a, b) => a.start - b.start)) {
     const last = out[out.length - 1];
     if (last && last.speaker === t.speaker && t.start - last.end < MERGE_GAP) last.end = Math.max(last.end, t.end);
