@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const compiled = new URL('../dist/job/cli.js', import.meta.url);
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(compiled))) {
   process.stderr.write('jdr-transcriber is not built yet: run `make install` (or `npm run build`) first.\n');
   process.exit(2);

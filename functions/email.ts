@@ -1,5 +1,6 @@
-import type { EmailLang } from '../lib/config-mailer.js';
+import type { EmailLang } from '../lib/config/mailer.js';
 import type { CompletionMessage, Stage } from '../lib/contracts/completion.js';
+import { humanBytes } from '../lib/units.js';
 
 /**
  * The emails, in French (default) or English: what a person waiting for a transcript wants to know, in the order
@@ -19,13 +20,13 @@ const STAGE_LABELS: Record<EmailLang, Record<Stage, string>> = {
   fr: {
     trigger: 'vérification du dépôt', config: 'configuration du service', fetch: 'téléchargement des enregistrements',
     decode: 'lecture des enregistrements', vad: 'détection de la parole', chunk: 'découpage', asr: 'transcription',
-    merge: 'assemblage', diarize: 'séparation des voix', identify: 'identification des participants', glossary: 'glossaire',
+    merge: 'assemblage', speakers: 'identification des participants', glossary: 'glossaire',
     render: 'mise en forme', archive: 'archive', upload: 'dépôt des résultats', publish: 'notification',
   },
   en: {
     trigger: 'upload check', config: 'service configuration', fetch: 'downloading the recordings', decode: 'reading the recordings',
-    vad: 'speech detection', chunk: 'splitting', asr: 'transcription', merge: 'assembly', diarize: 'speaker separation',
-    identify: 'speaker identification', glossary: 'glossary', render: 'formatting', archive: 'archive', upload: 'saving the results',
+    vad: 'speech detection', chunk: 'splitting', asr: 'transcription', merge: 'assembly', speakers: 'speaker identification',
+    glossary: 'glossary', render: 'formatting', archive: 'archive', upload: 'saving the results',
     publish: 'notification',
   },
 };
@@ -171,11 +172,6 @@ export function humanDuration(seconds: number): string {
   const min = Math.floor((s % 3600) / 60);
   if (h === 0) return `${min} min`;
   return min === 0 ? `${h} h` : `${h} h ${String(min).padStart(2, '0')} min`;
-}
-
-export function humanBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** Dates in UTC, named as such: recipients may live in several time zones. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MailerConfig } from '../lib/config-mailer.js';
+import type { MailerConfig } from '../lib/config/mailer.js';
 import { parseCompletionMessage, type CompletionMessage } from '../lib/contracts/completion.js';
 import { emailedKey, sessionNameProblem } from '../lib/contracts/session.js';
 import { errorMessage } from '../lib/errors.js';

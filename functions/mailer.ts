@@ -1,8 +1,8 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { Env } from '../lib/config.js';
-import { parseMailerConfig, type MailerConfig } from '../lib/config-mailer.js';
+import type { Env } from '../lib/config/common.js';
+import { parseMailerConfig, type MailerConfig } from '../lib/config/mailer.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { createStorageClient, type StorageClientOptions } from '../lib/storage/gcs-client.js';
 import { GcsStore } from '../lib/storage/index.js';

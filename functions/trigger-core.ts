@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TriggerConfig } from '../lib/config-trigger.js';
+import type { TriggerConfig } from '../lib/config/trigger.js';
 import { COMPLETION_VERSION, type CompletionInput } from '../lib/contracts/completion.js';
 import type { Manifest } from '../lib/contracts/manifest.js';
 import { runClaimKey, runIdForGeneration, sessionFolder, sessionNameProblem, sessionOfReadyKey } from '../lib/contracts/session.js';
@@ -114,7 +114,7 @@ export async function handleSessionReady(event: { type?: string; data?: unknown 
   return { action: 'started', session, runId, execution, env };
 }
 
-/** The per-session environment the job execution runs with (names from lib/config.ts). */
+/** The per-session environment the job execution runs with (names from lib/config/job.ts). */
 export function jobEnv(plan: SessionPlan, where: { input: Store; outputBucket: string; session: string; runId: string }, log: Logger): Record<string, string> {
   const m: Manifest = plan.manifest;
   const env: Record<string, string> = {

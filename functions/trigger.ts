@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { JobsClient, type protos } from '@google-cloud/run';
-import type { Env } from '../lib/config.js';
-import { parseTriggerConfig, type TriggerConfig } from '../lib/config-trigger.js';
+import type { Env } from '../lib/config/common.js';
+import { parseTriggerConfig, type TriggerConfig } from '../lib/config/trigger.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { completionPublisher, createPubSubClient } from '../lib/pubsub.js';
 import { createStorageClient } from '../lib/storage/gcs-client.js';

@@ -1,6 +1,8 @@
-import { COMPLETION_VERSION, type CompletionMessage, type Stage } from '../lib/contracts/completion.js';
+import { boundedList, boundedText, LISTED_PROBLEMS } from '../lib/bounded.js';
+import { COMPLETION_LIMITS, COMPLETION_VERSION, type CompletionMessage, type Stage } from '../lib/contracts/completion.js';
 import type { RunOutcome } from './run.js';
 import type { Transcript } from './transcript.js';
+import { roundTo } from './round.js';
 
 /** The completion messages the job publishes, built from what the run produced or how it failed. */
 export interface RunIdentity {
@@ -25,8 +27,9 @@ export function successMessage(run: RunIdentity, outcome: RunOutcome, outputPref
       audioSeconds: transcript.duration,
       wallSeconds: outcome.wallSeconds,
       speakers: talkTimes(transcript),
-      skippedFiles: outputs.report.skipped.map((s) => ({ name: s.name, reason: s.reason })),
+      skippedFiles: skippedFiles(outputs.report.skipped),
     },
+    warnings: boundedList(outcome.warnings, LISTED_PROBLEMS, (n) => `… and ${n} more in report.md`).map(line),
     finishedAt: now.toISOString(),
   };
 }
@@ -36,17 +39,26 @@ export function failureMessage(run: RunIdentity, stage: Stage, message: string, 
     version: COMPLETION_VERSION,
     ...run,
     status: 'failed',
-    error: { stage, message, ...(hint ? { hint } : {}) },
+    warnings: [],
+    error: { stage, message: boundedText(message, COMPLETION_LIMITS.text), ...(hint ? { hint: line(hint) } : {}) },
     finishedAt: now.toISOString(),
   };
 }
 
 /** Talk time per speaker: the diarizer's summary when there is one, else the segments' own speaker labels. */
 export function talkTimes(t: Transcript): Array<{ name: string; talkSeconds: number }> {
-  if (t.speakers.length > 0) return t.speakers.map((s) => ({ name: s.name, talkSeconds: round(s.talkSeconds) }));
+  if (t.speakers.length > 0) return t.speakers.map((s) => ({ name: s.name, talkSeconds: roundTo(s.talkSeconds, 1) }));
   const totals = new Map<string, number>();
   for (const s of t.segments) if (s.speaker) totals.set(s.speaker, (totals.get(s.speaker) ?? 0) + Math.max(0, s.end - s.start));
-  return [...totals.entries()].map(([name, seconds]) => ({ name, talkSeconds: round(seconds) }));
+  return [...totals.entries()].map(([name, seconds]) => ({ name, talkSeconds: roundTo(seconds, 1) }));
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
+
+/** The first skipped files, then one entry counting the rest (the report lists them all). */
+function skippedFiles(skipped: ReadonlyArray<{ name: string; reason: string }>): Array<{ name: string; reason: string }> {
+  const listed = skipped.slice(0, LISTED_PROBLEMS).map((s) => ({ name: line(s.name), reason: line(s.reason) }));
+  if (skipped.length > LISTED_PROBLEMS) listed.push({ name: `… and ${skipped.length - LISTED_PROBLEMS} more`, reason: 'listed in report.md' });
+  return listed;
+}
+
+const line = (text: string) => boundedText(text, COMPLETION_LIMITS.line);

@@ -5,27 +5,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Storage } from '@google-cloud/storage';
 import { z } from 'zod';
-import { parseJobConfig, type Env, type JobConfig } from '../lib/config.js';
-import { parseCloudJobConfig, type CloudJobConfig } from '../lib/config-cloud-job.js';
-import { topicName } from '../lib/config-common.js';
+import type { Env } from '../lib/config/common.js';
+import { parseJobConfig, type JobConfig } from '../lib/config/job.js';
+import { parseCloudJobConfig, type CloudJobConfig } from '../lib/config/cloud-job.js';
+import { topicName } from '../lib/config/common.js';
 import type { Stage } from '../lib/contracts/completion.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { completionPublisher, createPubSubClient, type CompletionPublisher } from '../lib/pubsub.js';
 import { createStorageClient } from '../lib/storage/gcs-client.js';
 import { openStore, type Store } from '../lib/storage/index.js';
-import { sessionName } from './cli-options.js';
+import { sessionName } from '../lib/contracts/session.js';
+import { claimExecution } from './claim.js';
 import { failureMessage, successMessage, type RunIdentity } from './completion.js';
 import type { ContextLocation } from './context.js';
-import type { AsrEngine } from './engines/asr.js';
+import { createEngines, type Engines } from './engines/create.js';
 import { ffmpegTools, type FfmpegTools } from './engines/ffmpeg.js';
-import { SileroVad, type VadEngine } from './engines/silero-vad.js';
-import { WhisperCppEngine } from './engines/whisper-cpp.js';
-import type { SpeakerEmbedder } from './engines/embedder.js';
-import { createSpeakerEmbedder } from './engines/embedder-factory.js';
-import { resolveWhisperBinary, resolveWhisperModel } from './engines/whisper-model.js';
-import { createProgress } from './progress.js';
+import { logProgress } from './progress.js';
 import { runSession, StageError } from './run.js';
+import { defaultRunId, runSettings } from './settings.js';
 import { StatusWriter } from './status.js';
 
 /**
@@ -34,12 +32,6 @@ import { StatusWriter } from './status.js';
  * transient failure (Cloud Run retries the task; only the last attempt publishes the failure), 2 for a broken
  * deployment. Clients and engines are built here unless a test passes its own.
  */
-export interface Engines {
-  asr: AsrEngine;
-  vad: VadEngine;
-  embedder?: SpeakerEmbedder;
-}
-
 export interface MainDeps {
   log?: Logger;
   storage?: Storage;
@@ -48,12 +40,6 @@ export interface MainDeps {
   tools?: FfmpegTools;
   signal?: AbortSignal;
   statusIntervalMs?: number;
-}
-
-export async function defaultEngines(config: JobConfig, env: Env, log: Logger): Promise<Engines> {
-  const asr = new WhisperCppEngine({ binaryPath: resolveWhisperBinary(env), modelPath: resolveWhisperModel(config.model), log });
-  const embedder = await createSpeakerEmbedder({ modelPath: config.speakerModelPath, threads: config.threads });
-  return { asr, vad: await SileroVad.create(), embedder };
 }
 
 export async function main(env: Env = process.env, deps: MainDeps = {}): Promise<number> {
@@ -70,7 +56,7 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
     baseLog.info(`Task ${cloud.taskIndex} of ${cloud.taskCount}: this job transcribes a session in task 0 only; nothing to do`);
     return 0;
   }
-  const runId = config.runId ?? cloud.execution ?? new Date().toISOString().replace(/[:.]/g, '-');
+  const runId = config.runId ?? cloud.execution ?? defaultRunId();
   const log = baseLog.child({ session, runId, attempt: String(cloud.attempt) });
   const run: RunIdentity = { session, runId, recipients: config.emailTo };
   const ownPublisher = deps.publisher === undefined;
@@ -81,6 +67,13 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
     const gcs = deps.storage ?? createStorageClient(env);
     const input = openLocation('INPUT_PREFIX', config.input, gcs);
     const output = openLocation('OUTPUT_BUCKET', `${config.output!.replace(/\/+$/, '')}/${runId}/`, gcs);
+    // One execution per run: a second one (the trigger retried a call that had in fact started the job) finds the
+    // claim and leaves, before it touches anything; a retried task of the owning execution goes on.
+    const claim = await claimExecution(output, cloud.execution, { attempt: cloud.attempt });
+    if (!claim.owned) {
+      log.warn(`Run ${runId} belongs to execution ${claim.owner}; this execution (${cloud.execution ?? 'unnamed'}) does nothing`);
+      return 0;
+    }
     status = new StatusWriter(output, { session, runId, attempt: cloud.attempt, execution: cloud.execution }, { log, minIntervalMs: deps.statusIntervalMs });
 
     const previous = await StatusWriter.previous(output);
@@ -89,24 +82,21 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
       await publisher.publish(previous.completion);
       return 0;
     }
-    const engines = await (deps.engines ?? defaultEngines)(config, env, log);
-    const outcome = await runSession(
-      { session, runId, language: config.language, chunk: config.chunk, vad: { threshold: config.vad.threshold }, beamSize: config.beamSize, threads: config.threads, formats: config.formats, speakers: config.speakers },
-      {
-        input,
-        output,
-        context: contextLocation(config.contextUri, input, gcs),
-        asr: engines.asr,
-        vad: engines.vad,
-        embedder: engines.embedder,
-        tools: deps.tools ?? ffmpegTools(env),
-        log,
-        progress: status.tee(createProgress({ tty: false, log })),
-        workDir: await mkdtemp(join(tmpdir(), 'jdr-job-')),
-        signal: deps.signal,
-        onStatus: status.onStatus,
-      },
-    );
+    const engines = await (deps.engines ?? createEngines)(config, env, log);
+    const outcome = await runSession(runSettings(config, session, runId), {
+      input,
+      output,
+      context: contextLocation(config.contextUri, input, gcs),
+      asr: engines.asr,
+      vad: engines.vad,
+      embedder: engines.embedder,
+      tools: deps.tools ?? ffmpegTools(env),
+      log,
+      progress: status.tee(logProgress(log)),
+      workDir: await mkdtemp(join(tmpdir(), 'jdr-job-')),
+      signal: deps.signal,
+      onStatus: status.onStatus,
+    });
     const completion = successMessage(run, outcome, output.uri);
     // Recorded before publishing: if publishing fails, the retry republishes instead of transcribing again.
     await status.finish('succeeded', { completion });
@@ -201,7 +191,11 @@ function contextLocation(uri: string | undefined, input: Store, gcs: Storage): C
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const controller = new AbortController();
-  // Cloud Run sends SIGTERM before killing a task (timeout, cancellation): stop child processes cleanly.
-  process.once('SIGTERM', () => controller.abort());
+  // Cloud Run sends SIGTERM before killing a task (timeout, cancellation): stop child processes cleanly. A second
+  // signal exits at once; job/cleanup.ts's exit hook still kills the children and removes the scratch folders.
+  let signals = 0;
+  const onSignal = () => (++signals > 1 ? process.exit(143) : controller.abort());
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   main(process.env, { signal: controller.signal }).then((code) => process.exit(code));
 }

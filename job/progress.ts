@@ -1,10 +1,9 @@
-import cliProgress from 'cli-progress';
 import type { Logger } from '../lib/log.js';
 
 /**
- * What the pipeline tells a person waiting: the stage, where it is inside it (chunk i/n), and an ETA. On a TTY a
- * live bar (cli-progress); elsewhere one log line per stage and every few percent, which is what Cloud Logging and
- * CI want.
+ * What the pipeline tells a person waiting: the stage, where it is inside it (chunk i/n), and an ETA. The job logs
+ * one line per stage and every few percent (what Cloud Logging wants); the command line draws a live bar instead
+ * (cli/progress-bar.ts). Stages only see this interface.
  */
 export interface Progress {
   /** Starts a stage; `label` is shown as is. */
@@ -15,44 +14,9 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(options: { tty: boolean; log: Logger; stream?: NodeJS.WritableStream }): Progress {
-  return options.tty ? barProgress(options.stream ?? process.stderr) : logProgress(options.log);
-}
-
 export const silentProgress: Progress = { stage: () => undefined, update: () => undefined, stop: () => undefined };
 
-function barProgress(stream: NodeJS.WritableStream): Progress {
-  const bar = new cliProgress.SingleBar(
-    {
-      format: '{stage} |{bar}| {percentage}% {detail} ETA {eta_formatted}',
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-      fps: 5,
-      stream: stream as NodeJS.WriteStream,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  let stageName = '';
-  return {
-    stage(name, label) {
-      stageName = (label ?? name).padEnd(10);
-      if (started) bar.stop();
-      bar.start(1000, 0, { stage: stageName, detail: '' });
-      started = true;
-    },
-    update(fraction, detail = '') {
-      if (started) bar.update(Math.round(Math.min(1, Math.max(0, fraction)) * 1000), { stage: stageName, detail });
-    },
-    stop() {
-      if (started) bar.stop();
-      started = false;
-    },
-  };
-}
-
-function logProgress(log: Logger): Progress {
+export function logProgress(log: Logger): Progress {
   let name = '';
   let startedAt = 0;
   let lastLogged = -1;

@@ -3,38 +3,38 @@ import { join } from 'node:path';
 import { AbortedError, errorMessage, InputError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
-import { glossaryEntries } from '../lib/contracts/context.js';
-import type { OutputFormat } from '../lib/config.js';
-import type { Store } from '../lib/storage/index.js';
+import { glossaryEntries, type SessionContext } from '../lib/contracts/context.js';
+import type { OutputFormat } from '../lib/config/job.js';
+import { checkWritable, type Store } from '../lib/storage/index.js';
 import { PcmFile } from './audio/pcm.js';
+import { trackFolder } from './cleanup.js';
+import { loadContext, voiceSampleReader, type ContextLocation } from './context.js';
 import type { AsrEngine } from './engines/asr.js';
+import type { SpeakerEmbedder } from './engines/embedder.js';
 import type { FfmpegTools } from './engines/ffmpeg.js';
 import type { VadEngine } from './engines/silero-vad.js';
-import type { SpeakerEmbedder } from './engines/embedder.js';
-import { assignSpeakers } from './diarize/assign.js';
-import { speakerSummaries } from './diarize/summary.js';
-import type { Turn } from './diarize/turns.js';
-import { diarizeSession } from './stages/diarize.js';
-import { identifySessionSpeakers, voiceSampleReader } from './stages/identify.js';
-import { DEFAULT_VAD_OPTIONS } from './engines/vad.js';
-import { loadContext, type ContextLocation } from './context.js';
+import { DEFAULT_VAD_OPTIONS, type SpeechRegion } from './engines/vad.js';
 import type { Progress } from './progress.js';
+import { buildReport, type Report } from './report.js';
+import { buildZip, safeFileName } from './stages/archive.js';
 import { transcribeChunks } from './stages/asr.js';
 import { planChunks } from './stages/chunk.js';
 import { decodeSession } from './stages/decode.js';
 import { fetchSession } from './stages/fetch.js';
 import { applyGlossary } from './stages/glossary.js';
-import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
+import { dropOutsideSpeech, mergeChunks, type ChunkResult } from './stages/merge.js';
 import { buildPrompt } from './stages/prompt.js';
+import { renderOutputs, writeRendered } from './stages/render.js';
+import { findSpeakers, type SpeakersResult } from './stages/speakers.js';
+import { uploadOutputs, type UploadedFile } from './stages/upload.js';
 import { speechRegions, speechSeconds } from './stages/vad.js';
-import { writeOutputs, type WrittenOutputs } from './outputs.js';
-import type { Segment, SpeakerSummary, Transcript } from './transcript.js';
+import type { Segment, SkippedFile, Transcript } from './transcript.js';
 
 /**
- * The pipeline, in data-flow order: fetch → decode → VAD → chunk → ASR → merge → diarize → identify → glossary →
- * render → archive → upload. Speakers are assigned before the glossary so that segments split at a change of
- * speaker are cut at words the recogniser wrote. Stages get their inputs and engines as arguments; this function
- * only sequences them, times them and names the stage when one fails.
+ * The pipeline, in data-flow order: fetch → decode → VAD → chunk → ASR → merge → speakers → glossary → render →
+ * archive → upload. Speakers are assigned before the glossary so that segments split at a change of speaker are cut
+ * at words the recogniser wrote. Stages get their inputs and engines as arguments; this function only sequences
+ * them, times them and names the stage when one fails.
  */
 export interface RunSettings {
   session: string;
@@ -71,11 +71,19 @@ export interface StageTiming {
   seconds: number;
 }
 
+export interface WrittenOutputs {
+  files: UploadedFile[];
+  zip: UploadedFile;
+  uris: string[];
+  report: Report;
+}
+
 export interface RunOutcome {
   transcript: Transcript;
   outputs: WrittenOutputs;
   timings: StageTiming[];
   wallSeconds: number;
+  /** Everything the report lists as a warning, in order; the completion message carries the first ones. */
   warnings: string[];
 }
 
@@ -94,153 +102,190 @@ export class StageError extends Error {
 }
 
 export async function runSession(settings: RunSettings, deps: RunDeps): Promise<RunOutcome> {
-  const startedAt = Date.now();
-  const timings: StageTiming[] = [];
-  const warnings: string[] = [];
+  const run = new RunContext(deps);
   const { log, progress, signal, tools } = deps;
-  const stage = async <T>(name: Stage, label: string, work: () => Promise<T>): Promise<T> => {
-    progress.stage(name, label);
-    await deps.onStatus?.({ stage: name, state: 'started', timings });
-    const t0 = Date.now();
-    try {
-      const result = await work();
-      progress.update(1);
-      timings.push({ stage: name, seconds: (Date.now() - t0) / 1000 });
-      await deps.onStatus?.({ stage: name, state: 'finished', timings });
-      return result;
-    } catch (err) {
-      throw err instanceof StageError ? err : new StageError(name, err);
-    }
-  };
-
+  // Hours of work must not end in results nobody can save: the output location takes a write first.
+  await checkWritable(deps.output);
   await mkdir(deps.workDir, { recursive: true });
+  const scratch = trackFolder(deps.workDir);
   try {
-    const { context, fetched } = await stage('fetch', 'Download', async () => {
+    const { context, files, skippedByFetch } = await run.stage('fetch', 'Download', async () => {
       const loaded = await loadContext(deps.context);
-      warnings.push(...loaded.warnings);
-      for (const w of loaded.warnings) log.warn(w);
-      const files = await fetchSession(deps.input, deps.workDir, tools, {
-        signal,
-        onFile: (i, n, name) => progress.update(i / Math.max(1, n), name),
-      });
-      return { context: loaded.context, fetched: files };
+      run.warn(...loaded.warnings);
+      const fetched = await fetchSession(deps.input, deps.workDir, tools, { signal, onFile: (i, n, name) => progress.update(i / Math.max(1, n), name) });
+      return { context: loaded.context, files: fetched.files, skippedByFetch: fetched.skipped };
     });
     const pcmPath = join(deps.workDir, 'session.pcm');
-    const decoded = await stage('decode', 'Decode', () =>
-      decodeSession(fetched.files, pcmPath, tools, {
-        signal,
-        onProgress: (done, total) => progress.update(total > 0 ? done / total : 0),
-      }),
+    const decoded = await run.stage('decode', 'Decode', () =>
+      decodeSession(files, pcmPath, tools, { signal, onProgress: (done, total) => progress.update(total > 0 ? done / total : 0) }),
     );
-    const skipped = [...fetched.skipped, ...decoded.skipped];
+    const skipped = [...skippedByFetch, ...decoded.skipped];
     for (const s of skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
-    if (decoded.sources.length === 0) {
-      const why = skipped.length > 0 ? ` Skipped: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}.` : '';
-      throw new StageError('decode', new InputError(`No audio to transcribe in ${deps.input.uri}.${why} Add .m4a, .mp3, .wav, .ogg or .flac recordings.`));
-    }
+    if (decoded.sources.length === 0) throw new StageError('decode', new InputError(noAudio(deps.input.uri, skipped)));
 
     const pcm = await PcmFile.open(pcmPath);
     try {
-      const regions = await stage('vad', 'Speech', async () => {
+      const regions = await run.stage('vad', 'Speech', async () => {
         const probs = await deps.vad.probabilities(pcm, { signal, onProgress: (f) => progress.update(f) });
         return speechRegions(probs, deps.vad.frameSeconds, { ...DEFAULT_VAD_OPTIONS, threshold: settings.vad.threshold });
       });
       log.info(`Speech: ${Math.round(speechSeconds(regions))} s in ${regions.length} regions of ${Math.round(pcm.duration)} s`);
-      const chunks = await stage('chunk', 'Chunks', async () => planChunks(pcm.duration, regions, settings.chunk));
-
-      /**
-       * Diarization, naming and assignment. Without an embedder, or when it fails, the segments go out without
-       * speakers; a failure costs the names, not the transcript, and becomes a warning in the report (an abort
-       * still stops the run).
-       */
-      const speakersOf = async (merged: Segment[]): Promise<{ segments: Segment[]; summaries: SpeakerSummary[]; turns: Turn[] | undefined }> => {
-        const unnamed = { segments: merged, summaries: [], turns: undefined };
-        const embedder = deps.embedder;
-        if (!embedder) return unnamed;
-        try {
-          const diarization = await stage('diarize', 'Speakers', () =>
-            diarizeSession(pcm, regions, embedder, { hints: settings.speakers, context, signal, onProgress: (f) => progress.update(f) }),
-          );
-          const identity = await stage('identify', 'Names', () =>
-            identifySessionSpeakers(diarization, context, voiceSampleReader(deps.context, deps.workDir, tools), embedder),
-          );
-          for (const w of identity.warnings) log.warn(w);
-          warnings.push(...identity.warnings);
-          const assigned = assignSpeakers(merged, identity.turns);
-          const summaries = speakerSummaries(identity.turns, identity.names);
-          log.info(`Speakers: ${summaries.map((s) => `${s.name} (${s.source})`).join(', ') || 'none found'}`);
-          return { segments: assigned, summaries, turns: identity.turns };
-        } catch (err) {
-          const cause = err instanceof StageError ? err.cause : err;
-          if (cause instanceof AbortedError || signal?.aborted) throw err;
-          const message = `Speakers were not identified (${errorMessage(err)}); the transcript has no names.`;
-          log.warn(message);
-          warnings.push(message);
-          return unnamed;
-        }
-      };
-
-      const prompt = buildPrompt(context, settings.language.primary);
-      const { multi, primary, secondary } = settings.language;
-      const chunkResults = await stage('asr', 'Transcribe', () =>
-        transcribeChunks(pcm, chunks, deps.asr, {
-          language: multi ? 'auto' : primary,
-          allowedLanguages: multi ? [primary, ...(secondary ? [secondary] : [])] : undefined,
-          prompt,
-          beamSize: settings.beamSize,
-          threads: settings.threads,
-          signal,
-          workDir: deps.workDir,
-          onProgress: (i, n, f) => progress.update((i + f) / Math.max(1, n), `chunk ${i + 1}/${n}`),
-        }),
-      );
-      const segments = await stage('merge', 'Merge', async () => dropOutsideSpeech(mergeChunks(chunkResults), regions));
-      const speakers = await speakersOf(segments);
-      const corrected = await stage('glossary', 'Glossary', async () => applyGlossary(speakers.segments, glossaryEntries(context)));
+      // No speech, no ASR: Whisper given silence writes words nobody said.
+      if (regions.length === 0) run.warn(noSpeech(settings.vad.threshold));
+      const chunks = await run.stage('chunk', 'Chunks', async () => (regions.length === 0 ? [] : planChunks(pcm.duration, regions, settings.chunk)));
+      const chunkResults = await run.stage('asr', 'Transcribe', () => transcribe(settings, deps, context, pcm, chunks));
+      const segments = await run.stage('merge', 'Merge', async () => dropOutsideSpeech(mergeChunks(chunkResults), regions));
+      const speakers = await nameSpeakers(run, settings, deps, context, segments, pcm, regions);
+      const corrected = await run.stage('glossary', 'Glossary', async () => applyGlossary(speakers.segments, glossaryEntries(context)));
 
       const transcript: Transcript = {
         session: settings.session,
         duration: pcm.duration,
-        language: dominantLanguage(chunkResults.map((r) => ({ language: r.result.language, seconds: r.chunk.keepEnd - r.chunk.keepStart })), primary),
+        language: dominantLanguage(chunkResults, settings.language.primary),
         segments: corrected.segments,
         speakers: speakers.summaries,
         ...(speakers.turns ? { turns: speakers.turns } : {}),
         sources: decoded.sources,
         model: { asr: deps.asr.description, vad: deps.vad.description, ...(deps.embedder ? { embedder: deps.embedder.description } : {}) },
       };
-      const outputs = await stage('render', 'Write', () =>
-        writeOutputs(transcript, {
-          output: deps.output,
-          workDir: deps.workDir,
-          formats: settings.formats,
-          signal,
-          facts: {
-            runId: settings.runId,
-            createdAt: new Date(startedAt),
-            inputUri: deps.input.uri,
-            outputUri: deps.output.uri,
-            wallSeconds: (Date.now() - startedAt) / 1000,
-            stages: timings,
-            skipped,
-            warnings,
-            languages: chunkResults.map((r) => ({ chunk: r.chunk.index, start: r.chunk.start, end: r.chunk.end, language: r.result.language })),
-            glossaryReplacements: corrected.replacements,
-          },
-        }),
-      );
-      return { transcript, outputs, timings, wallSeconds: (Date.now() - startedAt) / 1000, warnings };
+      const report = buildReport(transcript, {
+        runId: settings.runId,
+        createdAt: new Date(run.startedAt),
+        inputUri: deps.input.uri,
+        outputUri: deps.output.uri,
+        wallSeconds: run.elapsed(),
+        stages: run.timings,
+        skipped,
+        warnings: run.warnings,
+        languages: chunkResults.map((r) => ({ chunk: r.chunk.index, start: r.chunk.start, end: r.chunk.end, language: r.result.language })),
+        glossaryReplacements: corrected.replacements,
+      });
+      const outputs = await writeOutputs(run, transcript, report, settings, deps);
+      return { transcript, outputs, timings: run.timings, wallSeconds: run.elapsed(), warnings: run.warnings };
     } finally {
       await pcm.close();
     }
   } finally {
     progress.stop();
     await rm(deps.workDir, { recursive: true, force: true });
+    scratch.release();
   }
 }
 
-function dominantLanguage(parts: Array<{ language: string; seconds: number }>, fallback: string): string {
+/** Times the stages, reports them to onStatus and the progress display, collects warnings. */
+class RunContext {
+  readonly startedAt = Date.now();
+  readonly timings: StageTiming[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(private readonly deps: RunDeps) {}
+
+  async stage<T>(name: Stage, label: string, work: () => Promise<T>): Promise<T> {
+    this.deps.progress.stage(name, label);
+    await this.deps.onStatus?.({ stage: name, state: 'started', timings: this.timings });
+    const t0 = Date.now();
+    try {
+      const result = await work();
+      this.deps.progress.update(1);
+      this.timings.push({ stage: name, seconds: (Date.now() - t0) / 1000 });
+      await this.deps.onStatus?.({ stage: name, state: 'finished', timings: this.timings });
+      return result;
+    } catch (err) {
+      throw err instanceof StageError ? err : new StageError(name, err);
+    }
+  }
+
+  warn(...lines: string[]): void {
+    for (const line of lines) {
+      this.deps.log.warn(line);
+      this.warnings.push(line);
+    }
+  }
+
+  elapsed(): number {
+    return (Date.now() - this.startedAt) / 1000;
+  }
+}
+
+function transcribe(settings: RunSettings, deps: RunDeps, context: SessionContext, pcm: PcmFile, chunks: Parameters<typeof transcribeChunks>[1]): Promise<ChunkResult[]> {
+  const { multi, primary, secondary } = settings.language;
+  return transcribeChunks(pcm, chunks, deps.asr, {
+    language: multi ? 'auto' : primary,
+    allowedLanguages: multi ? [primary, ...(secondary ? [secondary] : [])] : undefined,
+    prompt: buildPrompt(context, primary),
+    beamSize: settings.beamSize,
+    threads: settings.threads,
+    signal: deps.signal,
+    workDir: deps.workDir,
+    onProgress: (i, n, f) => deps.progress.update((i + f) / Math.max(1, n), `chunk ${i + 1}/${n}`),
+  });
+}
+
+/**
+ * The speakers stage, whose failure costs the names, not the transcript: without an embedder, or when it fails,
+ * the segments go out without speakers and the report says why (an abort still stops the run).
+ */
+async function nameSpeakers(
+  run: RunContext,
+  settings: RunSettings,
+  deps: RunDeps,
+  context: SessionContext,
+  segments: Segment[],
+  pcm: PcmFile,
+  regions: readonly SpeechRegion[],
+): Promise<Pick<SpeakersResult, 'segments' | 'summaries'> & { turns: SpeakersResult['turns'] | undefined }> {
+  const unnamed = { segments, summaries: [], turns: undefined };
+  const embedder = deps.embedder;
+  if (!embedder || regions.length === 0) return unnamed;
+  try {
+    const found = await run.stage('speakers', 'Speakers', () =>
+      findSpeakers(segments, pcm, regions, embedder, {
+        hints: settings.speakers,
+        context,
+        readSample: voiceSampleReader(deps.context, deps.workDir, deps.tools, deps.signal),
+        signal: deps.signal,
+        onProgress: (f) => deps.progress.update(f),
+      }),
+    );
+    run.warn(...found.warnings);
+    deps.log.info(`Speakers: ${found.summaries.map((s) => `${s.name} (${s.source})`).join(', ') || 'none found'}`);
+    return found;
+  } catch (err) {
+    const cause = err instanceof StageError ? err.cause : err;
+    if (cause instanceof AbortedError || deps.signal?.aborted) throw err;
+    run.warn(`Speakers were not identified (${errorMessage(cause)}); the transcript has no names.`);
+    return unnamed;
+  }
+}
+
+/** Render → archive → upload: every format and the report into a local folder, the zip beside them, then all of it. */
+async function writeOutputs(run: RunContext, transcript: Transcript, report: Report, settings: RunSettings, deps: RunDeps): Promise<WrittenOutputs> {
+  const dir = join(deps.workDir, 'out');
+  const paths = await run.stage('render', 'Write', () => writeRendered(renderOutputs(transcript, { formats: settings.formats, report }), dir));
+  const zipName = `${safeFileName(transcript.session)}.zip`;
+  await run.stage('archive', 'Zip', () => buildZip(paths, join(dir, zipName), { folder: transcript.session }));
+  const files = await run.stage('upload', 'Upload', () => uploadOutputs(deps.output, dir, { signal: deps.signal }));
+  const zip = files.find((f) => f.name === zipName)!;
+  return { files, zip, uris: files.map((f) => f.uri), report };
+}
+
+function noAudio(input: string, skipped: readonly SkippedFile[]): string {
+  const why = skipped.length > 0 ? ` Skipped: ${skipped.slice(0, 20).map((s) => `${s.name} (${s.reason})`).join('; ')}${skipped.length > 20 ? `; and ${skipped.length - 20} more` : ''}.` : '';
+  return `No audio to transcribe in ${input}.${why} Add .m4a, .mp3, .wav, .ogg or .flac recordings.`;
+}
+
+export function noSpeech(threshold: number): string {
+  const lower = Math.max(0.05, Math.round((threshold - 0.2) * 100) / 100);
+  return (
+    `No speech was found in the recordings (speech detection threshold ${threshold}), so nothing was transcribed. ` +
+    `If there is speech, it may be very quiet or far from the microphone: run again with a lower threshold, ` +
+    `e.g. vad_threshold: ${lower} in _READY, --vad-threshold ${lower} or VAD_THRESHOLD=${lower}.`
+  );
+}
+
+function dominantLanguage(results: readonly ChunkResult[], fallback: string): string {
   const totals = new Map<string, number>();
-  for (const p of parts) totals.set(p.language, (totals.get(p.language) ?? 0) + p.seconds);
+  for (const r of results) totals.set(r.result.language, (totals.get(r.result.language) ?? 0) + (r.chunk.keepEnd - r.chunk.keepStart));
   return [...totals.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? fallback;
 }
 

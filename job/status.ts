@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CompletionMessageSchema, STAGES, type CompletionMessage, type Stage } from '../lib/contracts/completion.js';
+import { CompletionMessageSchema, stageSchema, type CompletionMessage, type Stage } from '../lib/contracts/completion.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Store } from '../lib/storage/index.js';
@@ -23,12 +23,12 @@ export const StatusSchema = z.object({
   state: z.enum(RUN_STATES),
   attempt: z.number().int().nonnegative(),
   execution: z.string().optional(),
-  stage: z.enum(STAGES).optional(),
+  stage: stageSchema.optional(),
   progress: z.object({ stage: z.string(), fraction: z.number(), detail: z.string().optional() }).optional(),
-  timings: z.array(z.object({ stage: z.enum(STAGES), seconds: z.number() })),
+  timings: z.array(z.object({ stage: stageSchema, seconds: z.number() })),
   startedAt: z.string(),
   updatedAt: z.string(),
-  error: z.object({ stage: z.enum(STAGES), message: z.string() }).optional(),
+  error: z.object({ stage: stageSchema, message: z.string() }).optional(),
   completion: CompletionMessageSchema.optional(),
 });
 export type StatusDocument = z.output<typeof StatusSchema>;

@@ -1,5 +1,5 @@
 import { PubSub } from '@google-cloud/pubsub';
-import type { Env } from './config.js';
+import type { Env } from './config/common.js';
 import { parseCompletionMessage, type CompletionInput, type CompletionMessage } from './contracts/completion.js';
 import { ConfigError, errorMessage, TransientError } from './errors.js';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.js';
-import { main } from '../job/cli.js';
+import { main } from '../cli/main.js';
 import { resolveWhisperModel } from '../job/engines/whisper-model.js';
 import { writeDemoSession } from '../test/support/demo-session.js';
 import { TINY_DIMS, writeGgmlModel } from '../test/support/ggml-model.js';

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, test } from 'node:test';
 import ts from 'typescript';
-import { JobEnvSchema } from '../lib/config.js';
+import { JobEnvSchema } from '../lib/config/job.js';
 import { modelFileNames } from '../job/engines/whisper-model.js';
 import { functionsClosure } from '../scripts/stage-functions.js';
 import { dockerfileEnv, instructions, parseDockerfile, stageArgs, type Stage } from './terraform/dockerfile.js';

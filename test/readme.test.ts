@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { RUN_FLAGS } from '../job/cli-options.js';
+import { RUN_FLAGS } from '../cli/options.js';
 
 const readme = readFileSync('README.md', 'utf8');
 

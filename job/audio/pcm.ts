@@ -23,11 +23,6 @@ export class PcmFile {
     return this.samples / SAMPLE_RATE;
   }
 
-  /** Samples of [start, end) seconds, clamped to the file. */
-  async readInt16(start: number, end: number): Promise<Int16Array> {
-    return this.readSamples(Math.round(start * SAMPLE_RATE), Math.round(end * SAMPLE_RATE));
-  }
-
   /** Samples [first, last) by index, clamped to the file. */
   async readSamples(first: number, last: number): Promise<Int16Array> {
     const a = Math.max(0, Math.min(this.samples, first));
@@ -42,19 +37,18 @@ export class PcmFile {
     return new Int16Array(buf.buffer, buf.byteOffset, done / BYTES_PER_SAMPLE);
   }
 
-  /** Samples of [start, end) seconds as floats in [-1, 1). */
-  async readFloat(start: number, end: number): Promise<Float32Array> {
-    return int16ToFloat(await this.readInt16(start, end));
-  }
-
   async close(): Promise<void> {
     await this.handle.close();
   }
 }
 
-export function int16ToFloat(pcm: Int16Array): Float32Array {
-  const out = new Float32Array(pcm.length);
-  for (let i = 0; i < pcm.length; i++) out[i] = pcm[i]! / 32768;
+/** Full scale of 16-bit samples: int16 `s` is the float `s / INT16_SCALE` in [-1, 1). */
+export const INT16_SCALE = 32768;
+
+/** 16-bit samples as floats in [-1, 1): the one conversion every stage uses. */
+export function toFloat(samples: Int16Array): Float32Array {
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! / INT16_SCALE;
   return out;
 }
 

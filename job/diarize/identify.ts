@@ -1,6 +1,7 @@
 import type { SpeakerCluster } from './diarize.js';
 import { bestAssignment } from './hungarian.js';
 import { voiceDistance, type EmbeddingSpace } from './space.js';
+import { roundTo } from '../round.js';
 
 /**
  * Names for clusters. A cluster takes the name of the voice sample it is nearest to, when that voice lies closer
@@ -59,7 +60,7 @@ export function identifySpeakers(
   for (const [ci, vi] of bestAssignment(margins)) {
     const { profile } = voices[vi]!;
     const confidence = Math.min(1, margins[ci]![vi]! / options.maxDistance);
-    names.set(clusters[ci]!.cluster, { name: profile.name, source: 'voice-sample', confidence: round3(confidence), speakerId: profile.speakerId });
+    names.set(clusters[ci]!.cluster, { name: profile.name, source: 'voice-sample', confidence: roundTo(confidence, 3), speakerId: profile.speakerId });
   }
   if (clusters.length === 1 && options.soleSpeaker && names.get(clusters[0]!.cluster)!.source === 'unmatched') {
     names.set(clusters[0]!.cluster, { name: options.soleSpeaker.name, source: 'single', speakerId: options.soleSpeaker.id });
@@ -82,6 +83,3 @@ function meanOf(rows: readonly Float32Array[]): Float64Array {
   return out;
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

@@ -81,11 +81,6 @@ export function meanSquare(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return sum / a.length;
 }
 
-/** Similarity in (0, 1] from a voice distance, for reports: 1 for the same point, 0.5 at distance 1. */
-export function similarityOf(distance: number): number {
-  return 1 / (1 + Math.max(0, distance));
-}
-
 function median(values: Float64Array): number {
   if (values.length === 0) return 0;
   const sorted = Float64Array.from(values).sort();

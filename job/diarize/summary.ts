@@ -1,5 +1,6 @@
 import type { Segment, SpeakerSummary } from '../transcript.js';
 import type { SpeakerName } from './identify.js';
+import { roundTo } from '../round.js';
 
 /**
  * Per-speaker figures for transcript.json and the report: talk time and turns counted on the named diarization
@@ -34,7 +35,7 @@ export function speakerSummaries(segments: ReadonlyArray<Pick<Segment, 'start' |
     const summary: SpeakerSummary = {
       name,
       cluster: entry ? entry.clusters.join('+') : name,
-      talkSeconds: Math.round(t.seconds * 10) / 10,
+      talkSeconds: roundTo(t.seconds, 1),
       turns: t.turns,
       source: entry?.info[0]?.source ?? 'unmatched',
     };

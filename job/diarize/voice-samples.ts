@@ -10,8 +10,19 @@ import { DEFAULT_WINDOWS, planWindows, type WindowOptions } from './windows.js';
  * sample and a cluster are measured alike; several samples of one speaker pool their windows. A sample that is
  * missing, unreadable, silent or holds too little speech is a problem to report, never a failed run.
  */
-export const SAMPLE_PROBLEMS = ['missing', 'unreadable', 'silent', 'too-short'] as const;
+export const SAMPLE_PROBLEMS = ['missing', 'outside', 'unreadable', 'silent', 'too-short'] as const;
 export type SampleProblemKind = (typeof SAMPLE_PROBLEMS)[number];
+
+/** Why a sample could not be read at all, said by the reader (which alone knows where samples live). */
+export class SampleUnavailable extends Error {
+  override readonly name = 'SampleUnavailable';
+  constructor(
+    readonly kind: 'missing' | 'outside' | 'unreadable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface SampleProblem {
   speakerId: string;
@@ -26,12 +37,19 @@ export interface VoiceSamples {
   problems: SampleProblem[];
 }
 
-export type ReadSample = (path: string) => Promise<Float32Array | Error>;
+/** Reads a sample named in context.yaml as 16 kHz mono floats; throws SampleUnavailable when it cannot. */
+export type ReadSample = (path: string) => Promise<Float32Array>;
 
 export interface VoiceSampleOptions {
   minSpeechSeconds: number;
   windows: WindowOptions;
 }
+
+const UNAVAILABLE: Record<SampleUnavailable['kind'], (why: string) => string> = {
+  missing: (why) => `not found; upload it next to context.yaml or remove it from voice_samples (${why})`,
+  outside: (why) => `${why}; put the sample in the folder of context.yaml (or below it) and name it relative to it, e.g. voices/alice.wav`,
+  unreadable: (why) => `cannot be decoded; export it again as WAV, MP3 or M4A (${why})`,
+};
 
 const DEFAULTS: VoiceSampleOptions = { minSpeechSeconds: 1, windows: DEFAULT_WINDOWS };
 const SAMPLE_RATE = 16000;
@@ -51,16 +69,12 @@ export async function loadVoiceSamples(
     for (const path of speaker.voice_samples) {
       const problem = (kind: SampleProblemKind, why: string) =>
         problems.push({ speakerId: speaker.id, path, kind, message: `voice sample ${path} (speaker ${speaker.id}): ${why}` });
-      let samples: Float32Array | Error;
+      let samples: Float32Array;
       try {
         samples = await readSample(path);
       } catch (err) {
-        samples = err instanceof Error ? err : new Error(errorMessage(err));
-      }
-      if (samples instanceof Error) {
-        const missing = (samples as NodeJS.ErrnoException).code === 'ENOENT' || /no such file|not found/i.test(samples.message);
-        if (missing) problem('missing', `not found; upload it next to context.yaml or remove it from voice_samples (${samples.message})`);
-        else problem('unreadable', `cannot be decoded; export it again as WAV, MP3 or M4A (${samples.message})`);
+        const kind = err instanceof SampleUnavailable ? err.kind : 'unreadable';
+        problem(kind, UNAVAILABLE[kind](errorMessage(err)));
         continue;
       }
       const regions = speechIn(samples);

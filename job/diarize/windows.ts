@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../../lib/errors.js';
-import { SAMPLE_RATE, type PcmFile } from '../audio/pcm.js';
+import { SAMPLE_RATE, toFloat, type PcmFile } from '../audio/pcm.js';
 import { embedWindows, type SpeakerEmbedder } from '../engines/embedder.js';
 import type { SpeechRegion } from '../engines/vad.js';
 
@@ -66,8 +66,7 @@ export async function embedSessionWindows(
     while (j < windows.length && windows[j]!.end - windows[i]!.start <= MAX_READ_SECONDS && windows[j]!.start < windows[j - 1]!.end + 1) j++;
     const first = Math.round(windows[i]!.start * SAMPLE_RATE);
     const samples = await pcm.readSamples(first, Math.round(windows[j - 1]!.end * SAMPLE_RATE));
-    const floats = new Float32Array(samples.length);
-    for (let k = 0; k < samples.length; k++) floats[k] = samples[k]! / 32768;
+    const floats = toFloat(samples);
     const spans = windows.slice(i, j).map((w) => {
       const a = Math.max(0, Math.min(floats.length, Math.round(w.start * SAMPLE_RATE) - first));
       return [a, Math.min(floats.length, Math.max(a, Math.round(w.end * SAMPLE_RATE) - first))] as const;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import ort from 'onnxruntime-node';
+import ort from './onnx.js';
 import { ConfigError } from '../../lib/errors.js';
 import { l2normalize, type SpeakerEmbedder } from './embedder.js';
 import { Fbank, KALDI_FBANK, meanNormalize } from './fbank.js';

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { AbortedError, InputError } from '../../lib/errors.js';
-import { SAMPLE_RATE } from '../audio/pcm.js';
+import { SAMPLE_RATE, toFloat } from '../audio/pcm.js';
+import { track } from '../cleanup.js';
 
 /**
  * ffprobe/ffmpeg as child processes: they read every container and codec a recorder produces, and decoding streams
@@ -65,7 +66,7 @@ export function decodeToPcm(
   const args = ['-nostdin', '-v', 'error', '-i', path, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new AbortedError());
-    const child = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     let bytes = 0;
     let odd: Buffer | undefined; // a sample split across two pipe reads
@@ -107,9 +108,42 @@ export function decodeToPcm(
   });
 }
 
+/**
+ * Decodes the first `maxSeconds` of a short recording (a voice sample) to 16 kHz mono floats in memory. Bounded on
+ * purpose: a sample is a few seconds of one voice, and a whole session named by mistake must not fill the memory.
+ * Throws InputError with ffmpeg's reason when the file holds no decodable audio.
+ */
+export function decodeSample(tools: FfmpegTools, path: string, options: { maxSeconds?: number; displayName?: string; signal?: AbortSignal } = {}): Promise<Float32Array> {
+  const name = options.displayName ?? path;
+  const args = ['-nostdin', '-v', 'error', '-i', path, '-t', String(options.maxSeconds ?? 120), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new AbortedError());
+    const child = track(spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < 8192) stderr += d;
+    });
+    child.on('error', (err) => reject(new Error(`Cannot run ${tools.ffmpeg}: ${err.message}. Install ffmpeg or set FFMPEG_PATH.`)));
+    child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal?.aborted) return reject(new AbortedError());
+      if (code !== 0) return reject(new InputError(`${name}: decoding failed (ffmpeg: ${firstLine(stderr) || `exit ${code ?? signal}`})`, name));
+      const pcm = Buffer.concat(chunks);
+      // Copied into an aligned buffer: Int16Array needs an even byte offset.
+      const samples = new Int16Array(Math.floor(pcm.length / 2));
+      Buffer.from(samples.buffer).set(pcm.subarray(0, samples.length * 2));
+      resolve(toFloat(samples));
+    });
+  });
+}
+
 function capture(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import ort from 'onnxruntime-node';
+import ort from './onnx.js';
 import { ConfigError, throwIfAborted } from '../../lib/errors.js';
-import type { PcmFile } from '../audio/pcm.js';
+import { INT16_SCALE, type PcmFile } from '../audio/pcm.js';
 
 /**
  * Silero VAD v5 (ONNX, inputs `input`/`state`/`sr`) through onnxruntime-node. The model file comes from the npm
@@ -144,7 +144,7 @@ class Lane {
     }
     for (let i = 0; i < width; i++) {
       const s = first + i - this.blockFirstSample;
-      into[at + i] = s >= 0 && s < this.block.length ? this.block[s]! / 32768 : 0;
+      into[at + i] = s >= 0 && s < this.block.length ? this.block[s]! / INT16_SCALE : 0;
     }
   }
 }

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { AbortedError, ConfigError, throwIfAborted } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import { track, trackFolder } from '../cleanup.js';
 import type { AsrEngine, AsrOptions, AsrResult, AsrSegment, AsrToken } from './asr.js';
 
 /**
@@ -47,6 +48,7 @@ export class WhisperCppEngine implements AsrEngine {
       if (lang !== 'auto' && !WHISPER_LANGUAGES.has(lang)) throw new ConfigError([`language "${lang}" is not one whisper knows (use an ISO 639-1 code such as fr or en)`], 'Invalid language');
     }
     const dir = await mkdtemp(join(tmpdir(), 'whisper-run-'));
+    const tracked = trackFolder(dir);
     try {
       const language = requested === 'auto' ? await this.chooseLanguage(wavPath, dir, options) : requested;
       const args = [...this.commonArgs(wavPath, options), '-l', language, '-bs', String(options.beamSize), '-ojf', '-of', join(dir, 'out'), '-pp'];
@@ -60,6 +62,7 @@ export class WhisperCppEngine implements AsrEngine {
       return toAsrResult(json, { language, durationSeconds: run.durationSeconds });
     } finally {
       await rm(dir, { recursive: true, force: true });
+      tracked.release();
     }
   }
 
@@ -93,7 +96,7 @@ export class WhisperCppEngine implements AsrEngine {
     log?.debug('whisper-cli', { binary: this.config.binaryPath, args });
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new AbortedError());
-      const child = spawn(this.config.binaryPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = track(spawn(this.config.binaryPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
       const tail: string[] = [];
       let durationSeconds: number | undefined;
       let partial = '';

@@ -1,17 +1,15 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { access, rm, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import JSZip from 'jszip';
-import { errorMessage, throwIfAborted } from '../../lib/errors.js';
-import type { Store } from '../../lib/storage/types.js';
-import { contentTypeFor } from '../writers/index.js';
+import { errorMessage } from '../../lib/errors.js';
 
 /**
- * The session's zip (every output in one folder named after the session, so unzipping never litters the
- * recipient's Downloads folder) and the upload of the outputs. The zip is streamed to disk: the mailer may attach it,
- * and a transcript.json for a long session is tens of megabytes.
+ * The archive stage: the session's zip, every output in one folder named after the session (so unzipping never
+ * litters the recipient's Downloads folder). Streamed to disk: the mailer may attach it, and a transcript.json for
+ * a long session is tens of megabytes.
  */
 export interface ZipEntry {
   name: string;
@@ -75,33 +73,4 @@ export function safeFileName(name: string): string {
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
     .replace(/^\.+/, '');
   return cleaned || 'session';
-}
-
-export interface UploadedFile {
-  name: string;
-  uri: string;
-  size: number;
-  contentType: string;
-}
-
-/**
- * Uploads every file of `source` (a folder's plain files, or a list of paths) to the store's root under its own
- * name, with the content type of its extension. Returns what was uploaded, in name order.
- */
-export async function uploadOutputs(store: Store, source: string | readonly string[], options: { signal?: AbortSignal } = {}): Promise<UploadedFile[]> {
-  const paths = typeof source === 'string' ? await filesIn(source) : [...source];
-  const uploaded: UploadedFile[] = [];
-  for (const path of [...paths].sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0))) {
-    throwIfAborted(options.signal);
-    const name = basename(path);
-    const contentType = contentTypeFor(name);
-    const info = await store.upload(path, name, { contentType });
-    uploaded.push({ name, uri: store.uriOf(name), size: info.size, contentType });
-  }
-  return uploaded;
-}
-
-async function filesIn(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(dir, e.name));
 }

@@ -1,4 +1,5 @@
 import type { SpeechRegion } from '../engines/vad.js';
+import { roundTo } from '../round.js';
 
 /**
  * Cuts the session timeline into chunks of at most `maxSeconds` for the ASR engine. Each cut is placed in the middle
@@ -44,7 +45,7 @@ export function planChunks(duration: number, regions: readonly SpeechRegion[], o
   chunks.push({ index: 0, start, end: duration, keepStart, keepEnd: duration, cutInSilence: false });
   return chunks
     .filter((c) => regions.length === 0 || regions.some((r) => r.end > c.keepStart && r.start < c.keepEnd))
-    .map((c, index) => ({ ...c, index, start: r3(c.start), end: r3(c.end), keepStart: r3(c.keepStart), keepEnd: r3(c.keepEnd) }));
+    .map((c, index) => ({ ...c, index, start: roundTo(c.start, 3), end: roundTo(c.end, 3), keepStart: roundTo(c.keepStart, 3), keepEnd: roundTo(c.keepEnd, 3) }));
 }
 
 /** The silences between speech regions (and before the first / after the last). */
@@ -73,6 +74,3 @@ function longestGapIn(gaps: readonly SpeechRegion[], from: number, to: number): 
   return best;
 }
 
-function r3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

@@ -2,6 +2,7 @@ import type { AsrResult, AsrSegment, AsrToken } from '../engines/asr.js';
 import type { SpeechRegion } from '../engines/vad.js';
 import type { Segment, Word } from '../transcript.js';
 import type { Chunk } from './chunk.js';
+import { roundTo } from '../round.js';
 
 /**
  * Joins per-chunk ASR results on the session timeline. A segment belongs to the chunk whose keep range holds its
@@ -45,8 +46,8 @@ export function dropOutsideSpeech(segments: readonly Segment[], regions: readonl
 function toSegment(s: AsrSegment, offset: number, lang: string): Segment {
   const words = tokensToWords(s.tokens, offset);
   return {
-    start: r3(s.start + offset),
-    end: r3(Math.max(s.end, s.start) + offset),
+    start: roundTo(s.start + offset, 3),
+    end: roundTo(Math.max(s.end, s.start) + offset, 3),
     text: s.text.trim(),
     lang,
     ...(words.length > 0 ? { words } : {}),
@@ -62,9 +63,9 @@ export function tokensToWords(tokens: readonly AsrToken[], offset = 0): Word[] {
     if (current && current.text.trim()) {
       words.push({
         text: current.text.trim(),
-        start: r3(current.start + offset),
-        end: r3(current.end + offset),
-        probability: Math.round(Math.min(...current.probs) * 1000) / 1000,
+        start: roundTo(current.start + offset, 3),
+        end: roundTo(current.end + offset, 3),
+        probability: roundTo(Math.min(...current.probs), 3),
       });
     }
     current = undefined;
@@ -100,6 +101,3 @@ export function normalise(text: string): string {
     .trim();
 }
 
-function r3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

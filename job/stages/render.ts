@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderReportJson, renderReportMarkdown, type Report } from '../report.js';
+import type { Report } from '../report.js';
+import { renderReportJson, renderReportMarkdown } from '../writers/report.js';
 import type { Transcript } from '../transcript.js';
 import { contentTypeFor, FORMATS, renderAll, type Format, type RenderedFile } from '../writers/index.js';
 
@@ -32,7 +33,10 @@ export function renderOutputs(t: Transcript, request: RenderRequest = {}): Rende
   return files;
 }
 
-/** Writes the files into `dir` (created if needed) as UTF-8; returns their paths in the same order. */
+/**
+ * Writes the files into `dir` (created if needed) as UTF-8; returns their paths in the same order. Each file is
+ * written under a temporary name and renamed, so a failure (a full disk) never leaves a truncated output behind.
+ */
 export async function writeRendered(files: readonly RenderedFile[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const paths: string[] = [];
@@ -41,7 +45,14 @@ export async function writeRendered(files: readonly RenderedFile[], dir: string)
       throw new Error(`Refusing to write output "${file.name}": an output name is a plain file name`);
     }
     const path = join(dir, file.name);
-    await writeFile(path, file.content, 'utf8');
+    const partial = join(dir, `.${file.name}.partial`);
+    try {
+      await writeFile(partial, file.content, 'utf8');
+      await rename(partial, path);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
     paths.push(path);
   }
   return paths;

@@ -1,4 +1,5 @@
 import type { SpeechRegion, VadOptions } from '../engines/vad.js';
+import { roundTo } from '../round.js';
 
 /**
  * Turns per-frame speech probabilities into speech regions, the way Silero's own `get_speech_timestamps` does:
@@ -42,7 +43,7 @@ export function speechRegions(probs: Float32Array, frameSeconds: number, options
     const next = regions[i + 1];
     const lo = prev ? Math.max(r.start - pad, (prev.end + r.start) / 2) : Math.max(0, r.start - pad);
     const hi = next ? Math.min(r.end + pad, (r.end + next.start) / 2) : Math.min(total, r.end + pad);
-    return { start: round3(lo), end: round3(hi) };
+    return { start: roundTo(lo, 3), end: roundTo(hi, 3) };
   });
 }
 
@@ -51,6 +52,3 @@ export function speechSeconds(regions: readonly SpeechRegion[]): number {
   return regions.reduce((s, r) => s + (r.end - r.start), 0);
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

@@ -1,4 +1,4 @@
-import { OUTPUT_FORMATS, type OutputFormat } from '../../lib/config.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../lib/config/job.js';
 import type { Transcript } from '../transcript.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './md.js';

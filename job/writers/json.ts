@@ -35,6 +35,7 @@
  */
 import type { Segment, Transcript, Word } from '../transcript.js';
 import { roundMs } from './time.js';
+import { roundTo } from '../round.js';
 
 export const JSON_VERSION = 1;
 
@@ -82,7 +83,7 @@ export function transcriptJson(t: Transcript): TranscriptJson {
       cluster: s.cluster,
       talk_time: roundMs(s.talkSeconds),
       turns: s.turns,
-      ...(s.confidence !== undefined ? { confidence: Math.round(s.confidence * 1000) / 1000 } : {}),
+      ...(s.confidence !== undefined ? { confidence: roundTo(s.confidence, 3) } : {}),
       source: s.source,
     })),
     sources: t.sources.map((s) => ({
@@ -106,7 +107,7 @@ function jsonSegment(s: Segment): JsonSegment {
     text: s.text,
     ...(s.speaker !== undefined ? { speaker: s.speaker } : {}),
     ...(s.lang !== undefined ? { lang: s.lang } : {}),
-    ...(s.avgLogprob !== undefined ? { avg_logprob: Math.round(s.avgLogprob * 1000) / 1000 } : {}),
+    ...(s.avgLogprob !== undefined ? { avg_logprob: roundTo(s.avgLogprob, 3) } : {}),
     ...(s.words && s.words.length > 0 ? { words: s.words.map(jsonWord) } : {}),
   };
 }
@@ -116,7 +117,7 @@ function jsonWord(w: Word): JsonWord {
     word: w.text,
     start: roundMs(w.start),
     end: roundMs(w.end),
-    ...(w.probability !== undefined ? { score: Math.round(w.probability * 1000) / 1000 } : {}),
+    ...(w.probability !== undefined ? { score: roundTo(w.probability, 3) } : {}),
     ...(w.speaker !== undefined ? { speaker: w.speaker } : {}),
   };
 }

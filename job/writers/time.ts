@@ -1,3 +1,5 @@
+import { roundTo } from '../round.js';
+
 /**
  * Timestamps for the writers. Everything is rounded to whole milliseconds once, here, so that two cues that touch
  * in seconds also touch in the file (rounding each side separately could make them overlap by 1 ms).
@@ -8,7 +10,7 @@ export function toMs(seconds: number): number {
 
 /** Seconds rounded to the millisecond, for JSON and RTTM. */
 export function roundMs(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
+  return roundTo(seconds, 3);
 }
 
 /** `HH:MM:SS<sep>mmm` from whole milliseconds; hours grow past 99 rather than wrap. */

@@ -10,52 +10,50 @@ export const COMPLETION_VERSION = 1;
 export const RUN_STATUSES = ['succeeded', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const STAGES = [
-  'trigger',
-  'config',
-  'fetch',
-  'decode',
-  'vad',
-  'chunk',
-  'asr',
-  'merge',
-  'diarize',
-  'identify',
-  'glossary',
-  'render',
-  'archive',
-  'upload',
-  'publish',
-] as const;
+/** Where a run can stop: the trigger's checks, the deployment, then the job's stages in the order they run. */
+export const STAGES = ['trigger', 'config', 'fetch', 'decode', 'vad', 'chunk', 'asr', 'merge', 'speakers', 'glossary', 'render', 'archive', 'upload', 'publish'] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** Stage names of earlier versions of the job, still read in messages and status files they wrote. */
+const LEGACY_STAGES: Record<string, Stage> = { diarize: 'speakers', identify: 'speakers' };
+export const stageSchema = z.preprocess((v) => (typeof v === 'string' && Object.hasOwn(LEGACY_STAGES, v) ? LEGACY_STAGES[v] : v), z.enum(STAGES));
+
+/**
+ * Bounds that keep every message far below Pub/Sub's 10 MB and an email readable; producers list at most
+ * LISTED_PROBLEMS items and say how many more (lib/bounded.ts).
+ */
+export const COMPLETION_LIMITS = { text: 20_000, line: 4_000, items: 100 } as const;
+const line = z.string().max(COMPLETION_LIMITS.line);
 
 export const CompletionMessageSchema = z.object({
   version: z.literal(COMPLETION_VERSION),
   session: z.string().min(1),
   runId: z.string().min(1),
   status: z.enum(RUN_STATUSES),
-  recipients: z.array(z.email()).default([]),
+  recipients: z.array(z.email()).max(COMPLETION_LIMITS.items).default([]),
   outputs: z
     .object({
-      prefix: z.string(),
-      zip: z.string().optional(),
+      prefix: line,
+      zip: line.optional(),
       zipBytes: z.number().int().nonnegative().optional(),
-      files: z.array(z.string()).default([]),
+      files: z.array(line).max(COMPLETION_LIMITS.items).default([]),
     })
     .optional(),
   stats: z
     .object({
       audioSeconds: z.number().nonnegative(),
       wallSeconds: z.number().nonnegative(),
-      speakers: z.array(z.object({ name: z.string(), talkSeconds: z.number().nonnegative() })).default([]),
-      skippedFiles: z.array(z.object({ name: z.string(), reason: z.string() })).default([]),
+      speakers: z.array(z.object({ name: line, talkSeconds: z.number().nonnegative() })).max(COMPLETION_LIMITS.items).default([]),
+      skippedFiles: z.array(z.object({ name: line, reason: line })).max(COMPLETION_LIMITS.items).default([]),
     })
     .optional(),
+  /** What the group should know about a finished run: a context that was not used, no speech found… */
+  warnings: z.array(line).max(COMPLETION_LIMITS.items).default([]),
   error: z
     .object({
-      stage: z.enum(STAGES),
-      message: z.string(),
-      hint: z.string().optional(),
+      stage: stageSchema,
+      message: z.string().max(COMPLETION_LIMITS.text),
+      hint: line.optional(),
     })
     .optional(),
   finishedAt: z.iso.datetime(),

@@ -1,7 +1,8 @@
-import * as yaml from 'js-yaml';
 import { z } from 'zod';
+import { boundedList } from '../bounded.js';
 import { InputError } from '../errors.js';
 import { describeIssues, unknownKeys } from './unknown-keys.js';
+import { DEFAULT_YAML_LIMITS, loadBoundedYaml } from './yaml.js';
 
 /**
  * `context.yaml`: what the group knows about its session. Every part is optional; an empty file is valid.
@@ -19,15 +20,45 @@ import { describeIssues, unknownKeys } from './unknown-keys.js';
  * overrides:
  *   speakers: { SPK1: Alice }
  * ```
+ *
+ * Bounded: the file's size, its YAML (aliases, depth, values), every list and every name have limits, each refused
+ * with a message naming the field and the limit, so that no context can cost the trigger or the job more than a
+ * moment and a few megabytes.
  */
-const name = z.string().trim().min(1, 'must not be empty');
+export const CONTEXT_LIMITS = {
+  bytes: 1024 * 1024,
+  speakers: 50,
+  nicknames: 20,
+  voiceSamples: 10,
+  /** Per kind (characters, places, terms). */
+  glossaryEntries: 2000,
+  aliases: 50,
+  overrides: 100,
+  nameChars: 200,
+  descriptionChars: 2000,
+  /** Warnings listed (unknown keys, duplicates); the rest are counted. */
+  warnings: 20,
+} as const;
+
+const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(CONTEXT_LIMITS.nameChars, `must be at most ${CONTEXT_LIMITS.nameChars} characters`);
+
+/** A list of at most `max` items, whose refusal says how many were found and what the limit is. */
+function list<T extends z.ZodType>(item: T, max: number, what: string) {
+  return z.array(item).max(max, {
+    error: (issue) => `at most ${max} ${what} (found ${Array.isArray(issue.input) ? issue.input.length : 'more'}); keep the ones this session needs`,
+  });
+}
 
 export const GlossaryEntrySchema = z.union([
   name,
   z.object({
     name,
-    aliases: z.array(name).default([]),
-    description: z.string().optional(),
+    aliases: list(name, CONTEXT_LIMITS.aliases, 'aliases').default([]),
+    description: z.string().max(CONTEXT_LIMITS.descriptionChars, `must be at most ${CONTEXT_LIMITS.descriptionChars} characters`).optional(),
   }),
 ]);
 export type GlossaryEntryInput = z.input<typeof GlossaryEntrySchema>;
@@ -41,22 +72,23 @@ export interface GlossaryEntry {
 export const SpeakerSchema = z.object({
   id: name,
   name: name.optional(),
-  nicknames: z.array(name).default([]),
-  voice_samples: z.array(name).default([]),
+  nicknames: list(name, CONTEXT_LIMITS.nicknames, 'nicknames').default([]),
+  voice_samples: list(name, CONTEXT_LIMITS.voiceSamples, 'voice samples').default([]),
 });
 
+const glossaryList = list(GlossaryEntrySchema, CONTEXT_LIMITS.glossaryEntries, 'entries').default([]);
+
 export const SessionContextSchema = z.object({
-  speakers: z.array(SpeakerSchema).default([]),
+  speakers: list(SpeakerSchema, CONTEXT_LIMITS.speakers, 'speakers').default([]),
   glossary: z
-    .object({
-      characters: z.array(GlossaryEntrySchema).default([]),
-      places: z.array(GlossaryEntrySchema).default([]),
-      terms: z.array(GlossaryEntrySchema).default([]),
-    })
+    .object({ characters: glossaryList, places: glossaryList, terms: glossaryList })
     .default({ characters: [], places: [], terms: [] }),
   overrides: z
     .object({
-      speakers: z.record(z.string(), name).default({}),
+      speakers: z
+        .record(z.string().max(CONTEXT_LIMITS.nameChars), name)
+        .refine((r) => Object.keys(r).length <= CONTEXT_LIMITS.overrides, `at most ${CONTEXT_LIMITS.overrides} overrides`)
+        .default({}),
     })
     .default({ speakers: {} }),
 });
@@ -70,19 +102,17 @@ export interface ParsedContext {
 
 export const EMPTY_CONTEXT: SessionContext = SessionContextSchema.parse({});
 
-/** Parses the text of a context.yaml. `source` names the file in every message. */
-export function parseSessionContext(text: string, source = 'context.yaml'): ParsedContext {
-  let data: unknown;
-  try {
-    data = isBlankYaml(text) ? null : yaml.load(text);
-  } catch (err) {
-    throw new InputError(`${source} is not valid YAML: ${(err as Error).message}`, source, { cause: err });
-  }
+/** Parses the text (or bytes) of a context.yaml. `source` names the file in every message. */
+export function parseSessionContext(text: string | Buffer, source = 'context.yaml'): ParsedContext {
+  const data = loadBoundedYaml(text, source, { maxBytes: CONTEXT_LIMITS.bytes, ...DEFAULT_YAML_LIMITS });
   if (data === undefined || data === null) return { context: EMPTY_CONTEXT, warnings: [] };
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new InputError(`${source} must be a mapping with speakers, glossary and overrides (see context/context.yaml), not ${Array.isArray(data) ? 'a list' : typeof data}`, source);
+  }
   const result = SessionContextSchema.safeParse(data);
   if (!result.success) {
     throw new InputError(
-      `${source} is invalid:\n${describeIssues(result.error)
+      `${source} is invalid:\n${boundedList(describeIssues(result.error), CONTEXT_LIMITS.warnings)
         .map((l) => `  - ${l}`)
         .join('\n')}\nFix these fields (see context/context.yaml for an example) and upload it again.`,
       source,
@@ -96,7 +126,7 @@ export function parseSessionContext(text: string, source = 'context.yaml'): Pars
     if (ids.has(s.id)) warnings.push(`${source}: speaker id "${s.id}" appears twice; the first one is used`);
     ids.add(s.id);
   }
-  return { context: result.data, warnings };
+  return { context: result.data, warnings: boundedList(warnings, CONTEXT_LIMITS.warnings, (n) => `${source}: … and ${n} more warnings`) };
 }
 
 /** The glossary flattened into entries with their kind, in file order. */
@@ -112,9 +142,4 @@ export function glossaryEntries(context: SessionContext): GlossaryEntry[] {
 /** Display name of a context speaker. */
 export function speakerName(s: ContextSpeaker): string {
   return s.name ?? s.id;
-}
-
-/** Empty or comments only: js-yaml 5 refuses such input, but for us it simply means "nothing to say". */
-export function isBlankYaml(text: string): boolean {
-  return text.split('\n').every((line) => /^\s*(#.*)?$/.test(line));
 }

@@ -1,8 +1,9 @@
-import * as yaml from 'js-yaml';
 import { z } from 'zod';
+import { boundedList } from '../bounded.js';
 import { InputError } from '../errors.js';
+import { languageCode } from './language.js';
 import { describeIssues, unknownKeys } from './unknown-keys.js';
-import { isBlankYaml } from './context.js';
+import { DEFAULT_YAML_LIMITS, loadBoundedYaml } from './yaml.js';
 
 /**
  * `sessions/<S>/_READY`: the marker that starts a run. JSON or YAML; an empty file means "defaults for everything".
@@ -17,37 +18,50 @@ import { isBlankYaml } from './context.js';
  * model: large-v3
  * min_speakers: 3
  * max_speakers: 6
+ * vad_threshold: 0.3           # lower finds quieter speech (default 0.5)
  * ```
+ *
+ * Bounded like context.yaml: its size, its YAML, and every list, refused with the field and the limit.
  */
 export const SESSION_MODES = ['mixed', 'multitrack'] as const;
 export type SessionMode = (typeof SESSION_MODES)[number];
 
-const lang = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z]{2,3}$/, 'must be a language code such as "fr" or "en"');
+export const MANIFEST_LIMITS = {
+  bytes: 256 * 1024,
+  files: 2000,
+  recipients: 50,
+  pathChars: 1024,
+  warnings: 20,
+} as const;
+
+const path = z.string().trim().min(1).max(MANIFEST_LIMITS.pathChars, `must be at most ${MANIFEST_LIMITS.pathChars} characters`);
 
 export const ManifestFileSchema = z.object({
-  name: z.string().trim().min(1),
+  name: path,
   size: z.number().int().nonnegative().optional(),
   // YAML reads an all-digit value as a number; a checksum is text either way.
-  md5: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()).optional(),
+  md5: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().max(64)).optional(),
+});
+
+const count = (max: number, what: string) => ({
+  error: (issue: { input?: unknown }) => `at most ${max} ${what} (found ${Array.isArray(issue.input) ? issue.input.length : 'more'})`,
 });
 
 export const ManifestSchema = z
   .object({
-    recipients: z.array(z.email('must be an email address')).default([]),
-    languages: z.array(lang).min(1).max(4).optional(),
-    context: z.string().trim().min(1).optional(),
-    files: z.array(ManifestFileSchema).default([]),
+    recipients: z.array(z.email('must be an email address')).max(MANIFEST_LIMITS.recipients, count(MANIFEST_LIMITS.recipients, 'recipients')).default([]),
+    languages: z.array(languageCode).min(1).max(4).optional(),
+    context: path.optional(),
+    files: z.array(ManifestFileSchema).max(MANIFEST_LIMITS.files, count(MANIFEST_LIMITS.files, 'files')).default([]),
     mode: z.enum(SESSION_MODES).default('mixed'),
     model: z
       .string()
+      .max(100)
       .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'must be a model name such as "large-v3-turbo"')
       .optional(),
     min_speakers: z.number().int().min(1).max(20).optional(),
     max_speakers: z.number().int().min(1).max(20).optional(),
+    vad_threshold: z.number().min(0.05).max(0.95).optional(),
   })
   .refine((m) => m.min_speakers === undefined || m.max_speakers === undefined || m.min_speakers <= m.max_speakers, {
     message: 'min_speakers must not exceed max_speakers',
@@ -60,16 +74,9 @@ export interface ParsedManifest {
   warnings: string[];
 }
 
-/** Parses `_READY` text (JSON is YAML, so one parser serves both). */
-export function parseManifest(text: string, source = '_READY'): ParsedManifest {
-  let data: unknown;
-  try {
-    data = isBlankYaml(text) ? {} : yaml.load(text);
-  } catch (err) {
-    throw new InputError(`${source} is neither valid JSON nor valid YAML: ${(err as Error).message}`, source, {
-      cause: err,
-    });
-  }
+/** Parses `_READY` text or bytes (JSON is YAML, so one parser serves both). */
+export function parseManifest(text: string | Buffer, source = '_READY'): ParsedManifest {
+  let data = loadBoundedYaml(text, source, { maxBytes: MANIFEST_LIMITS.bytes, ...DEFAULT_YAML_LIMITS }, 'is neither valid JSON nor valid YAML');
   if (data === null || data === undefined) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new InputError(`${source} must be a mapping of fields (or empty), not ${Array.isArray(data) ? 'a list' : typeof data}`, source);
@@ -77,12 +84,12 @@ export function parseManifest(text: string, source = '_READY'): ParsedManifest {
   const result = ManifestSchema.safeParse(data);
   if (!result.success) {
     throw new InputError(
-      `${source} is invalid:\n${describeIssues(result.error)
+      `${source} is invalid:\n${boundedList(describeIssues(result.error), MANIFEST_LIMITS.warnings)
         .map((l) => `  - ${l}`)
         .join('\n')}`,
       source,
     );
   }
   const warnings = unknownKeys(ManifestSchema, data).map((k) => `${source}: unknown field "${k}" was ignored`);
-  return { manifest: result.data, warnings };
+  return { manifest: result.data, warnings: boundedList(warnings, MANIFEST_LIMITS.warnings, (n) => `${source}: … and ${n} more unknown fields`) };
 }

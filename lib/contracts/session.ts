@@ -1,3 +1,5 @@
+import { ConfigError } from '../errors.js';
+
 /**
  * Where a session lives in the buckets, and which names are acceptable. The trigger, the job, the mailer and the
  * upload command all address objects through these, so that a session name or a manifest path can never reach
@@ -15,14 +17,43 @@ export const DEFAULT_CONTEXT_PATH = 'context/context.yaml';
 /** What recorders and phones produce; the job itself probes by content, this is for early checks. */
 export const AUDIO_EXTENSIONS = ['m4a', 'mp3', 'wav', 'ogg', 'oga', 'opus', 'flac', 'aac', 'webm', 'mp4', 'mka', 'wma', 'aiff', 'aif'] as const;
 
-const SESSION_NAME = /^[\p{L}\p{N}._ -]{1,100}$/u;
+/** Letters (with their combining marks), digits, ".", "_", "-" and inner spaces; 1 to 100 characters. */
+const SESSION_NAME = /^[\p{L}\p{M}\p{N}._-](?:[\p{L}\p{M}\p{N}._ -]{0,98}[\p{L}\p{M}\p{N}._-])?$/u;
 
-/** Undefined when `name` is an acceptable session name; otherwise what is wrong with it. */
+/**
+ * The form every component names a session by. macOS tools write names decomposed ("e" + U+0301 for "é"), Windows
+ * and Linux composed; both are the same session. Storage keys of the *input* folder keep whatever bytes the
+ * uploader wrote; everything derived from the name (output folder, run claims, emails) uses this form.
+ */
+export function normaliseSessionName(name: string): string {
+  return name.normalize('NFC');
+}
+
+/** Undefined when `name` (normalised) is an acceptable session name; otherwise what is wrong with it. */
 export function sessionNameProblem(name: string): string | undefined {
-  if (name === '.' || name === '..' || !SESSION_NAME.test(name)) {
-    return `"${name}" is not a usable session name: use 1 to 100 letters, digits, spaces, ".", "_" or "-" (for example 2024-05-12 or "Séance 12")`;
+  const nfc = normaliseSessionName(name);
+  if (nfc === '.' || nfc === '..' || !SESSION_NAME.test(nfc)) {
+    return `"${displayName(name)}" is not a usable session name: use 1 to 100 letters, digits, spaces, ".", "_" or "-", not starting or ending with a space (for example 2024-05-12 or "Séance 12")`;
   }
   return undefined;
+}
+
+/**
+ * The session's name from its input location, the last folder of it (`gs://b/sessions/Séance 12/` → "Séance 12"),
+ * normalised. Throws ConfigError when that folder cannot be a session name.
+ */
+export function sessionName(input: string): string {
+  const name = normaliseSessionName(input.replace(/\/+$/, '').split('/').pop() ?? '');
+  if (sessionNameProblem(name)) {
+    throw new ConfigError([`cannot take a session name from "${input}": end it with a folder name such as sessions/2024-05-12 (${sessionNameProblem(name)})`], 'Usage error');
+  }
+  return name;
+}
+
+/** A name as it may be shown in a message or an email subject: no control characters, at most 100 characters. */
+export function displayName(name: string): string {
+  const clean = normaliseSessionName(name).replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ');
+  return clean.length > 100 ? `${clean.slice(0, 99)}…` : clean;
 }
 
 /**

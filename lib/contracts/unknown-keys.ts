@@ -28,12 +28,14 @@ export function unknownKeys(schema: z.ZodType, data: unknown, path = ''): string
       return data.flatMap((item, i) => unknownKeys(def.element!, item, `${path}[${i}]`));
     case 'record':
       if (!isPlainObject(data) || !def.valueType) return [];
-      return Object.entries(data).flatMap(([k, v]) => unknownKeys(def.valueType!, v, join(path, k)));
+      // zod drops a "__proto__" key from records (rightly); it is then a key the user wrote and we ignored.
+      return Object.entries(data).flatMap(([k, v]) => (k === '__proto__' ? [join(path, k)] : unknownKeys(def.valueType!, v, join(path, k))));
     case 'object': {
       if (!isPlainObject(data) || !def.shape) return [];
       const out: string[] = [];
       for (const [key, value] of Object.entries(data)) {
-        const child = def.shape[key];
+        // Own keys only: a key named "constructor" or "toString" must not find Object.prototype's members.
+        const child = Object.hasOwn(def.shape, key) ? def.shape[key] : undefined;
         if (child) out.push(...unknownKeys(child, value, join(path, key)));
         else out.push(join(path, key));
       }

@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { access, constants, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { joinKey, NotFoundError, PreconditionFailedError, type ObjectInfo, type Store, type WriteOptions } from './types.js';
+import { joinKey, NotFoundError, PreconditionFailedError, type ObjectInfo, type ReadOptions, type Store, type WriteOptions } from './types.js';
 
 /** A Store over a local directory: local runs and tests. */
 export class FileStore implements Store {
@@ -70,9 +71,22 @@ export class FileStore implements Store {
     return this.statPath(this.path(key));
   }
 
-  async read(key: string): Promise<Buffer> {
+  async read(key: string, options: ReadOptions = {}): Promise<Buffer> {
     try {
-      return await readFile(this.path(key));
+      if (options.maxBytes === undefined) return await readFile(this.path(key));
+      const handle = await open(this.path(key), 'r');
+      try {
+        const buf = Buffer.alloc(options.maxBytes);
+        let done = 0;
+        while (done < buf.length) {
+          const { bytesRead } = await handle.read(buf, done, buf.length - done, done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return buf.subarray(0, done);
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(this.uriOf(key));
       throw err;
@@ -88,7 +102,7 @@ export class FileStore implements Store {
   }
 
   async download(key: string, localPath: string): Promise<void> {
-    await mkdir(dirname(localPath), { recursive: true });
+    await makeFolder(dirname(localPath));
     try {
       await copyFile(this.path(key), localPath);
     } catch (err) {
@@ -97,25 +111,19 @@ export class FileStore implements Store {
     }
   }
 
+  /**
+   * Writes go to a temporary name beside the target and are renamed into place (linked, for create-only writes), so
+   * a reader never sees a half-written object and a failure (a full disk) leaves no truncated file behind.
+   */
   async write(key: string, data: Buffer | string, options: WriteOptions = {}): Promise<ObjectInfo> {
     const full = this.path(key);
-    await mkdir(dirname(full), { recursive: true });
-    if (options.ifAbsent) {
-      // 'wx' fails atomically when the file exists: the same guarantee as ifGenerationMatch=0.
-      let handle;
-      try {
-        handle = await open(full, 'wx');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PreconditionFailedError(this.uriOf(key));
-        throw err;
-      }
-      try {
-        await handle.writeFile(data);
-      } finally {
-        await handle.close();
-      }
-    } else {
-      await writeFile(full, data);
+    await makeFolder(dirname(full));
+    const partial = partialName(full);
+    try {
+      await writeFile(partial, data, { flag: 'wx' });
+      await this.publish(partial, full, key, options.ifAbsent ?? false);
+    } finally {
+      await rm(partial, { force: true });
     }
     return (await this.stat(key))!;
   }
@@ -126,22 +134,35 @@ export class FileStore implements Store {
     options: WriteOptions & { onProgress?: (bytes: number) => void } = {},
   ): Promise<ObjectInfo> {
     const full = this.path(key);
-    await mkdir(dirname(full), { recursive: true });
-    const target = createWriteStream(full, { flags: options.ifAbsent ? 'wx' : 'w' });
+    await makeFolder(dirname(full));
+    if (options.ifAbsent && (await this.stat(key))) throw new PreconditionFailedError(this.uriOf(key));
+    const partial = partialName(full);
     try {
+      const target = createWriteStream(partial, { flags: 'wx' });
       await once(target, 'open');
+      const source = createReadStream(localPath);
+      let sent = 0;
+      source.on('data', (chunk) => {
+        sent += chunk.length;
+        options.onProgress?.(sent);
+      });
+      await pipeline(source, target);
+      await this.publish(partial, full, key, options.ifAbsent ?? false);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    return (await this.stat(key))!;
+  }
+
+  /** Moves a finished temporary file into place; create-only means a hard link, which fails if the target exists. */
+  private async publish(partial: string, full: string, key: string, ifAbsent: boolean): Promise<void> {
+    if (!ifAbsent) return rename(partial, full);
+    try {
+      await link(partial, full);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PreconditionFailedError(this.uriOf(key));
       throw err;
     }
-    const source = createReadStream(localPath);
-    let sent = 0;
-    source.on('data', (chunk) => {
-      sent += chunk.length;
-      options.onProgress?.(sent);
-    });
-    await pipeline(source, target);
-    return (await this.stat(key))!;
   }
 
   async delete(key: string): Promise<void> {
@@ -150,5 +171,32 @@ export class FileStore implements Store {
 
   child(prefix: string): Store {
     return new FileStore(this.path(prefix));
+  }
+}
+
+function partialName(full: string): string {
+  return join(dirname(full), `.${basename(full)}.${randomUUID().slice(0, 8)}.partial`);
+}
+
+/**
+ * mkdir -p with the real cause when it fails: Node reports ENOENT for a folder it cannot create on a read-only file
+ * system, which would send a user looking for a missing folder. The deepest existing ancestor says what is wrong
+ * (a file where a folder should be, a read-only disk, no permission).
+ */
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let ancestor = dirname(dir);
+    while (ancestor !== dirname(ancestor) && !(await stat(ancestor).catch(() => undefined))) ancestor = dirname(ancestor);
+    const info = await stat(ancestor).catch(() => undefined);
+    if (info && !info.isDirectory()) throw Object.assign(new Error(`${ancestor} is a file, not a folder`), { code: 'ENOTDIR', path: ancestor });
+    try {
+      await access(ancestor, constants.W_OK);
+    } catch (cause) {
+      throw Object.assign(new Error(`cannot create ${dir}: ${(cause as Error).message}`), { code: (cause as NodeJS.ErrnoException).code, path: ancestor });
+    }
+    throw err;
   }
 }

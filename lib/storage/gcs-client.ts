@@ -1,5 +1,5 @@
 import { Storage, type StorageOptions } from '@google-cloud/storage';
-import type { Env } from '../config.js';
+import type { Env } from '../config/common.js';
 import { ConfigError } from '../errors.js';
 
 /** A service-account key, enough to sign V4 URLs locally (no IAM signBlob round trip). */

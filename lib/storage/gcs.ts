@@ -5,7 +5,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CreateWriteStreamOptions, File, FileMetadata, Storage } from '@google-cloud/storage';
 import { errorMessage, TransientError } from '../errors.js';
-import { joinKey, NotFoundError, PreconditionFailedError, type ObjectInfo, type Store, type WriteOptions } from './types.js';
+import { joinKey, NotFoundError, PreconditionFailedError, type ObjectInfo, type ReadOptions, type Store, type WriteOptions } from './types.js';
 
 export interface GcsStoreOptions {
   /** Payloads above this many bytes go through a resumable session; smaller ones are one multipart request. */
@@ -76,12 +76,14 @@ export class GcsStore implements Store {
     }
   }
 
-  async read(key: string): Promise<Buffer> {
+  async read(key: string, options: ReadOptions = {}): Promise<Buffer> {
     const file = this.file(key);
     try {
-      const [data] = await file.download();
-      return data;
+      const [data] = await file.download(options.maxBytes === undefined ? {} : { start: 0, end: Math.max(0, options.maxBytes - 1) });
+      return options.maxBytes === undefined ? data : data.subarray(0, options.maxBytes);
     } catch (err) {
+      // A range read of an empty object is "unsatisfiable": it holds nothing, which is the answer.
+      if (options.maxBytes !== undefined && statusOf(err) === 416) return Buffer.alloc(0);
       throw this.failure(err, this.uriOf(key));
     }
   }

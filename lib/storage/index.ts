@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Storage } from '@google-cloud/storage';
 import { FileStore } from './file.js';
 import { GcsStore } from './gcs.js';
+import { ConfigError, errorMessage } from '../errors.js';
 import type { Store } from './types.js';
 
 export * from './types.js';
@@ -31,4 +33,39 @@ export function openStore(uri: string, clients: StoreClients = {}): Store {
 
 export function isGcsUri(uri: string): boolean {
   return uri.startsWith('gs://');
+}
+
+/**
+ * Proves that `store` takes a write (and a delete) before hours of work go into results nobody can save: writes a
+ * small probe object and removes it. Throws ConfigError naming the location and the real cause.
+ */
+export async function checkWritable(store: Store, what = 'The output location'): Promise<void> {
+  const key = `.write-check-${randomUUID()}`;
+  try {
+    await store.write(key, 'ok\n', { contentType: 'text/plain' });
+  } catch (err) {
+    throw new ConfigError([`${what} ${store.uri} cannot be written to: ${writeFailure(err)}`], 'Cannot write the outputs');
+  }
+  await store.delete(key).catch(() => undefined);
+}
+
+/** What a failed write means, in the user's terms. */
+function writeFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const path = (err as NodeJS.ErrnoException | undefined)?.path;
+  switch (code) {
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return `${path ? `${path}: ` : ''}part of the path is a file, not a folder; choose another --out folder`;
+    case 'EROFS':
+      return 'the file system is read-only; choose a folder on a writable disk';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${path ? ` on ${path}` : ''}; choose a folder you can write to`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full; free some space or choose another disk';
+    default:
+      return errorMessage(err);
+  }
 }

@@ -23,6 +23,10 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
+export interface ReadOptions {
+  maxBytes?: number;
+}
+
 export interface Store {
   /** The root as a URI, ending with `/`. */
   readonly uri: string;
@@ -31,7 +35,8 @@ export interface Store {
   list(prefix?: string): Promise<ObjectInfo[]>;
   /** undefined when absent. */
   stat(key: string): Promise<ObjectInfo | undefined>;
-  read(key: string): Promise<Buffer>;
+  /** The object's bytes; with `maxBytes`, at most that many (the start of it): bounded reads of outside input. */
+  read(key: string, options?: ReadOptions): Promise<Buffer>;
   createReadStream(key: string): Readable;
   download(key: string, localPath: string): Promise<void>;
   write(key: string, data: Buffer | string, options?: WriteOptions): Promise<ObjectInfo>;

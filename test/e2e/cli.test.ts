@@ -14,7 +14,7 @@ const run = promisify(execFile);
 /** Runs the CLI as a user would (its own process, no TTY), returning exit code and output. */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'job/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
       env: { ...process.env, WHISPER_MODEL_PATH: '', WHISPER_MODEL_DIR: join(scratchDir(), 'no-models'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

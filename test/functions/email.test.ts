@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { humanBytes, humanDate, humanDuration, renderEmail } from '../../functions/email.js';
+import { humanDate, humanDuration, renderEmail } from '../../functions/email.js';
+import { humanBytes } from '../../lib/units.js';
 import { encodedSize } from '../../functions/mailer-core.js';
 import { parseCompletionMessage, STAGES, type CompletionMessage } from '../../lib/contracts/completion.js';
 

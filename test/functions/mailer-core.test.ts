@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSmtpTransport } from '../../functions/mailer.js';
 import { encodedSize, handleCompletionEvent, MESSAGE_PUBLISHED, type MailerDeps } from '../../functions/mailer-core.js';
-import type { MailerConfig } from '../../lib/config-mailer.js';
+import type { MailerConfig } from '../../lib/config/mailer.js';
 import { COMPLETION_VERSION } from '../../lib/contracts/completion.js';
 import { createLogger } from '../../lib/log.js';
 import { FileStore } from '../../lib/storage/index.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { handleSessionReady, jobEnv, STORAGE_FINALIZED, type JobLauncher, type TriggerDeps } from '../../functions/trigger-core.js';
-import type { TriggerConfig } from '../../lib/config-trigger.js';
+import type { TriggerConfig } from '../../lib/config/trigger.js';
 import { parseCompletionMessage, type CompletionInput } from '../../lib/contracts/completion.js';
 import { memoryLogger } from '../../lib/log.js';
 import { FileStore } from '../../lib/storage/index.js';

@@ -16,7 +16,7 @@ import { main } from '../../job/main.js';
 import { silentProgress } from '../../job/progress.js';
 import { SileroVad } from '../../job/engines/silero-vad.js';
 import { SpectralEmbedder } from '../../job/engines/embedder-spectral.js';
-import { uploadSession } from '../../job/upload.js';
+import { uploadSession } from '../../cli/upload.js';
 import { envOverrides } from './run-server.js';
 import { GROUP, INPUT_BUCKET, OUTPUT_BUCKET, pubsubEvent, serve, SMTP_CREDENTIALS, startCloud, storageEvent, TOPIC, type Cloud, type ServedFunction } from '../support/cloud.js';
 import { writeDemoSession } from '../support/demo-session.js';

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { PubSub } from '@google-cloud/pubsub';
 import { main, type MainDeps } from '../../job/main.js';
 import { SileroVad } from '../../job/engines/silero-vad.js';
-import { parseCloudJobConfig, CLOUD_JOB_ENV_VARS, CLOUD_JOB_REQUIRED_ENV_VARS } from '../../lib/config-cloud-job.js';
+import { parseCloudJobConfig, CLOUD_JOB_ENV_VARS, CLOUD_JOB_REQUIRED_ENV_VARS } from '../../lib/config/cloud-job.js';
 import { parseCompletionMessage, type CompletionMessage } from '../../lib/contracts/completion.js';
 import { ConfigError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
@@ -108,7 +108,7 @@ describe('job main (Cloud Run entry)', () => {
     const final = status('ok');
     assert.equal(final.state, 'succeeded');
     assert.deepEqual(final.completion, JSON.parse(JSON.stringify(m)));
-    assert.deepEqual(final.timings.map((t: { stage: string }) => t.stage), ['fetch', 'decode', 'vad', 'chunk', 'asr', 'merge', 'glossary', 'render']);
+    assert.deepEqual(final.timings.map((t: { stage: string }) => t.stage), ['fetch', 'decode', 'vad', 'chunk', 'asr', 'merge', 'glossary', 'render', 'archive', 'upload']);
   });
 
   it('exits 1 without a message on a transient failure, and publishes it only on the last attempt', async () => {

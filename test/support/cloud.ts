@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import type { Storage } from '@google-cloud/storage';
-import type { Env } from '../../lib/config.js';
+import type { Env } from '../../lib/config/common.js';
 import { createStorageClient } from '../../lib/storage/gcs-client.js';
 import { startGcsServer, testServiceAccount, type GcsServer, type StoredObject } from '../integration/gcs-server.js';
 import { startPubSubServer, toPubSubCloudEvent, type PublishedMessage, type PubSubServer } from '../integration/pubsub-server.js';

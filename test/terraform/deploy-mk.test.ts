@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join, normalize } from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as yaml from 'js-yaml';
-import { parseCli } from '../../job/cli-options.js';
+import { parseCli } from '../../cli/options.js';
 import { loadTerraform, readText, resource, ROOT, TF_DIR, type Terraform } from './hcl.js';
 
 const mk = readText('deploy.mk');

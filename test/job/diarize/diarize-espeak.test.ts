@@ -9,7 +9,8 @@ import { PcmFile } from '../../../job/audio/pcm.js';
 import { SessionContextSchema, type SessionContext } from '../../../lib/contracts/context.js';
 import { SpectralEmbedder } from '../../../job/engines/embedder-spectral.js';
 import { diarize, type Diarization } from '../../../job/diarize/diarize.js';
-import { identifySessionSpeakers } from '../../../job/stages/identify.js';
+import { identifySessionSpeakers } from '../../../job/stages/speakers.js';
+import { SampleUnavailable } from '../../../job/diarize/voice-samples.js';
 import { diarizationErrorRate, nameAccuracy, type LabelledTurn } from '../../support/der.js';
 import { joinSessions, rpgSession, RPG_SPEAKERS, truthRegions, voiceSample, writeSessionPcm, type RpgSession } from '../../support/rpg-session.js';
 
@@ -24,11 +25,12 @@ async function run(session: RpgSession, name: string): Promise<Diarization> {
   }
 }
 
-/** Voice samples as the pipeline reads them: path → 16 kHz floats, or an Error like a missing file gives. */
+/** Voice samples as the pipeline reads them: path → 16 kHz floats, or SampleUnavailable like a missing file. */
 const sampleFiles = new Map<string, Float32Array>();
-async function readSample(path: string): Promise<Float32Array | Error> {
+async function readSample(path: string): Promise<Float32Array> {
   const hit = sampleFiles.get(path);
-  return hit ?? Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+  if (!hit) throw new SampleUnavailable('missing', `ENOENT: no such file or directory, open '${path}'`);
+  return hit;
 }
 
 async function contextWithSamples(overrides: Record<string, string> = {}): Promise<SessionContext> {

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { SessionContextSchema } from '../../../lib/contracts/context.js';
 import { ffmpegTools } from '../../../job/engines/ffmpeg.js';
 import { SpectralEmbedder } from '../../../job/engines/embedder-spectral.js';
-import { readVoiceSample } from '../../../job/diarize/read-sample.js';
-import { loadVoiceSamples, speechIn } from '../../../job/diarize/voice-samples.js';
+import { decodeSample } from '../../../job/engines/ffmpeg.js';
+import { loadVoiceSamples, SampleUnavailable, speechIn } from '../../../job/diarize/voice-samples.js';
+import { InputError } from '../../../lib/errors.js';
 import { wavBytes } from '../../support/espeak.js';
 
 /** A voiced-sounding signal: a 140 Hz pulse train with harmonics, in bursts separated by silences. */
@@ -40,19 +41,22 @@ test('voice samples: usable ones become a profile per speaker; every problem is 
     'voices/a2.wav': bursts([[0.1, 1.6]], 2),
     'voices/silent.wav': new Float32Array(48000),
     'voices/short.wav': bursts([[0.1, 0.5]], 1),
-    'voices/broken.m4a': new Error('Invalid data found when processing input'),
-    'voices/gone.wav': Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' }),
+    'voices/broken.m4a': new SampleUnavailable('unreadable', 'Invalid data found when processing input'),
+    'voices/gone.wav': new SampleUnavailable('missing', 'ENOENT: no such file or directory'),
+    '../../other/voice.wav': new SampleUnavailable('outside', '../../other/voice.wav is outside the folder of context.yaml'),
   };
   const context = SessionContextSchema.parse({
     speakers: [
       { id: 'alice', name: 'Alice', voice_samples: ['voices/a1.wav', 'voices/a2.wav', 'voices/gone.wav'] },
-      { id: 'bob', voice_samples: ['voices/silent.wav', 'voices/short.wav', 'voices/broken.m4a', 'voices/throws.wav'] },
+      { id: 'bob', voice_samples: ['voices/silent.wav', 'voices/short.wav', 'voices/broken.m4a', 'voices/throws.wav', '../../other/voice.wav'] },
       { id: 'camille' },
     ],
   });
   const readSample = async (path: string) => {
     if (path === 'voices/throws.wav') throw new Error('disk on fire');
-    return files[path]!;
+    const file = files[path]!;
+    if (file instanceof Error) throw file;
+    return file;
   };
   const { profiles, problems } = await loadVoiceSamples(context, readSample, new SpectralEmbedder());
   assert.deepEqual(profiles.map((p) => [p.speakerId, p.name]), [['alice', 'Alice']]);
@@ -66,26 +70,31 @@ test('voice samples: usable ones become a profile per speaker; every problem is 
       ['bob', 'voices/short.wav', 'too-short'],
       ['bob', 'voices/broken.m4a', 'unreadable'],
       ['bob', 'voices/throws.wav', 'unreadable'],
+      ['bob', '../../other/voice.wav', 'outside'],
     ],
   );
+  // A sample refused for leaving its folder says so, not "cannot be decoded".
+  assert.match(problems[5]!.message, /outside the folder of context\.yaml; put the sample in the folder of context\.yaml/);
+  assert.doesNotMatch(problems[5]!.message, /cannot be decoded/);
+  assert.match(problems[0]!.message, /not found; upload it next to context\.yaml/);
   assert.match(problems[2]!.message, /^voice sample voices\/short\.wav \(speaker bob\): holds only 0\.[0-9] s of speech; record at least 1 s/);
 });
 
-test('reading a sample with ffmpeg: floats for audio, an Error for a corrupt or missing file', async () => {
+test('reading a sample with ffmpeg: floats for audio, an InputError for a corrupt or missing file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'voice-sample-'));
   try {
     const tone = bursts([[0, 1]], 1);
     await writeFile(join(dir, 'ok.wav'), wavBytes(Int16Array.from(tone, (x) => Math.round(x * 32767))));
     await writeFile(join(dir, 'bad.wav'), Buffer.from('RIFF this is not audio at all'));
     const tools = ffmpegTools({});
-    const ok = await readVoiceSample(tools, join(dir, 'ok.wav'));
+    const ok = await decodeSample(tools, join(dir, 'ok.wav'));
     assert.ok(ok instanceof Float32Array);
     assert.equal(ok.length, 16000);
     assert.ok(Math.abs(ok[1000]! - tone[1000]!) < 1e-3);
-    assert.ok((await readVoiceSample(tools, join(dir, 'bad.wav'))) instanceof Error);
-    const missing = await readVoiceSample(tools, join(dir, 'nope.wav'));
-    assert.ok(missing instanceof Error);
-    assert.equal((missing as NodeJS.ErrnoException).code, 'ENOENT');
+    await assert.rejects(decodeSample(tools, join(dir, 'bad.wav'), { displayName: 'bad.wav' }), (e: unknown) => e instanceof InputError && /^bad\.wav: decoding failed/.test(e.message));
+    await assert.rejects(decodeSample(tools, join(dir, 'nope.wav')), InputError);
+    // Only the first seconds are read: a whole recording named by mistake must not fill the memory.
+    assert.equal((await decodeSample(tools, join(dir, 'ok.wav'), { maxSeconds: 0.5 })).length, 8000);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

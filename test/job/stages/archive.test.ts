@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import JSZip from 'jszip';
 import { FileStore } from '../../../lib/storage/file.js';
-import { buildZip, safeFileName, uploadOutputs } from '../../../job/stages/archive.js';
+import { buildZip, safeFileName } from '../../../job/stages/archive.js';
+import { uploadOutputs } from '../../../job/stages/upload.js';
 import { renderOutputs, writeRendered } from '../../../job/stages/render.js';
 import { sampleTranscript } from '../writers/fixture.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildReport, renderReportJson, renderReportMarkdown, type Report, type ReportFacts } from '../../job/report.js';
-import { sampleTranscript } from './writers/fixture.js';
+import { buildReport, type Report, type ReportFacts } from '../../../job/report.js';
+import { renderReportJson, renderReportMarkdown } from '../../../job/writers/report.js';
+import { sampleTranscript } from './fixture.js';
 
 const FACTS: ReportFacts = {
   runId: 'run-20240503-2105-ab12',

@@ -6,7 +6,7 @@ import { parseManifest } from '../lib/contracts/manifest.js';
 import { DEFAULT_CONTEXT_PATH, isAudioName, readyKey, sessionFolder, sessionNameProblem, sessionPathProblem } from '../lib/contracts/session.js';
 import { ConfigError, errorMessage, InputError } from '../lib/errors.js';
 import type { Store } from '../lib/storage/index.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../job/progress.js';
 
 /**
  * `jdr-transcriber upload <dir> --session S [--context FILE] [--to EMAIL]`: puts a session's recordings (the audio

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJobConfig } from '../../lib/config.js';
-import { ConfigError } from '../../lib/errors.js';
+import { parseJobConfig } from '../../../lib/config/job.js';
+import { ConfigError } from '../../../lib/errors.js';
 
 test('defaults apply when only the input is given', () => {
   const c = parseJobConfig({ INPUT_PREFIX: 'gs://in/sessions/s1/' });

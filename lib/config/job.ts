@@ -1,52 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { languageCode } from '../contracts/language.js';
+import { bucketName, decimal, emailList, parseEnvironment, wholeNumber, type Env } from './common.js';
+
 
 /**
  * Configuration of the transcription job, from the environment (Cloud Run) or from CLI flags mapped onto the same
  * variable names (so both paths share one validation). `parseJobConfig(env)` reports every problem at once.
  * Variable names are the seed's.
  */
-export type Env = Record<string, string | undefined>;
-
 const bool = z
   .string()
   .trim()
   .toLowerCase()
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'must be true or false')
   .transform((v) => ['true', '1', 'yes'].includes(v));
-
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-
-const num = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-
-const lang = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z]{2,3}$/, 'must be a language code such as fr or en');
-
-const emails = z
-  .string()
-  .transform((v) =>
-    v
-      .split(/[,;\s]+/)
-      .map((s) => s.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.email('must be a comma-separated list of email addresses')));
 
 const location = z
   .string()
@@ -72,16 +40,12 @@ const formats = z
 /** Every variable the job reads, with its schema. Optional ones have defaults applied below. */
 export const JobEnvSchema = z.object({
   INPUT_PREFIX: location,
-  OUTPUT_BUCKET: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a bucket name (no gs://)')
-    .optional(),
+  OUTPUT_BUCKET: bucketName.optional(),
   OUTPUT_PREFIX: z.string().trim().optional(),
   /** Local runs: where outputs go (a directory or gs:// URI). Cloud runs use OUTPUT_BUCKET + OUTPUT_PREFIX. */
   OUTPUT_DIR: location.optional(),
   CONTEXT_GCS_URI: location.optional(),
-  EMAIL_TO: emails.optional(),
+  EMAIL_TO: emailList.optional(),
   RUN_ID: z
     .string()
     .trim()
@@ -95,11 +59,11 @@ export const JobEnvSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'must be a model name such as large-v3-turbo')
     .default('large-v3-turbo'),
   SPEAKER_MODEL_PATH: z.string().trim().min(1).optional(),
-  PRIMARY_LANG: lang.default('fr'),
-  SECONDARY_LANG: lang.optional(),
+  PRIMARY_LANG: languageCode.default('fr'),
+  SECONDARY_LANG: languageCode.optional(),
   MULTILANG: bool.default(false),
-  MAX_CHUNK_MINUTES: num(1, 30).default(15),
-  CHUNK_OVERLAP_MS: int(0, 30_000).default(2000),
+  MAX_CHUNK_MINUTES: decimal(1, 30).default(15),
+  CHUNK_OVERLAP_MS: wholeNumber(0, 30_000).default(2000),
   // Silero VAD works on 512-sample (32 ms) frames at 16 kHz; the seed's 30 ms is accepted and means the same.
   VAD_FRAME_MS: z
     .string()
@@ -107,12 +71,12 @@ export const JobEnvSchema = z.object({
     .refine((v) => v === '30' || v === '32', 'Silero VAD works on 32 ms frames at 16 kHz: set 32 (or leave it unset)')
     .transform(() => 32)
     .default(32),
-  VAD_THRESHOLD: num(0.05, 0.95).default(0.5),
-  BEAM_SIZE: int(1, 16).default(5),
-  THREADS: int(1, 256).optional(),
+  VAD_THRESHOLD: decimal(0.05, 0.95).default(0.5),
+  BEAM_SIZE: wholeNumber(1, 16).default(5),
+  THREADS: wholeNumber(1, 256).optional(),
   OUTPUT_FORMATS: formats.default([...OUTPUT_FORMATS]),
-  MIN_SPEAKERS: int(1, 20).optional(),
-  MAX_SPEAKERS: int(1, 20).optional(),
+  MIN_SPEAKERS: wholeNumber(1, 20).optional(),
+  MAX_SPEAKERS: wholeNumber(1, 20).optional(),
 });
 
 export type JobEnv = z.output<typeof JobEnvSchema>;
@@ -144,27 +108,20 @@ export interface ParseOptions {
 
 export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig {
   const describe = options.describe ?? ((v: string) => v);
-  // Empty strings mean "unset" (Terraform and shells produce them), so defaults apply.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = JobEnvSchema.safeParse(present);
-  const problems: string[] = [];
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const variable = String(issue.path[0] ?? '');
-      const missing = issue.code === 'invalid_type' && present[variable] === undefined;
-      problems.push(`${describe(variable)}: ${missing ? 'is required' : issue.message}`);
-    }
-  }
-  if (options.requireOutputBucket && !present.OUTPUT_BUCKET) problems.push(`${describe('OUTPUT_BUCKET')}: is required`);
-  if (result.success) {
-    const e = result.data;
-    if (e.MIN_SPEAKERS && e.MAX_SPEAKERS && e.MIN_SPEAKERS > e.MAX_SPEAKERS)
-      problems.push(`${describe('MIN_SPEAKERS')}: must not exceed ${describe('MAX_SPEAKERS')}`);
-    if (e.CHUNK_OVERLAP_MS / 1000 >= (e.MAX_CHUNK_MINUTES * 60) / 2)
-      problems.push(`${describe('CHUNK_OVERLAP_MS')}: must be shorter than half a chunk`);
-  }
-  if (problems.length > 0 || !result.success) throw new ConfigError(problems, 'Missing or invalid configuration');
-  const e = result.data;
+  // Cloud runs must name their output bucket: the same schema with OUTPUT_BUCKET required.
+  const schema = options.requireOutputBucket ? JobEnvSchema.extend({ OUTPUT_BUCKET: bucketName }) : JobEnvSchema;
+  const e: JobEnv = parseEnvironment(
+    schema,
+    env,
+    'Missing or invalid configuration',
+    (d) => {
+      const problems: string[] = [];
+      if (d.MIN_SPEAKERS && d.MAX_SPEAKERS && d.MIN_SPEAKERS > d.MAX_SPEAKERS) problems.push(`${describe('MIN_SPEAKERS')}: must not exceed ${describe('MAX_SPEAKERS')}`);
+      if (d.CHUNK_OVERLAP_MS / 1000 >= (d.MAX_CHUNK_MINUTES * 60) / 2) problems.push(`${describe('CHUNK_OVERLAP_MS')}: must be shorter than half a chunk`);
+      return problems;
+    },
+    describe,
+  );
   const output = e.OUTPUT_DIR ?? (e.OUTPUT_BUCKET ? `gs://${e.OUTPUT_BUCKET}/${(e.OUTPUT_PREFIX ?? '').replace(/^\/+/, '')}` : undefined);
   return {
     input: e.INPUT_PREFIX,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import type { Env } from './config.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
+
+/** An environment: process.env, or CLI flags mapped onto the same variable names. */
+export type Env = Record<string, string | undefined>;
 
 /**
  * Pieces shared by the deployables' environment parsers (trigger, mailer, cloud job). Same conventions as
- * lib/config.ts: empty strings mean "unset", and one ConfigError names every missing or bad variable.
+ * lib/config/job.ts: empty strings mean "unset", and one ConfigError names every missing or bad variable.
  */
 export const bucketName = z
   .string()
@@ -23,7 +25,7 @@ export const decimal = (min: number, max: number) =>
   z
     .string()
     .trim()
-    .regex(/^\d+(\.\d+)?$/, 'must be a number')
+    .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
@@ -55,8 +57,18 @@ export const topicName = z
   .trim()
   .regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][\w.~+%-]{2,254}$/, 'must be a full topic name: projects/PROJECT/topics/TOPIC');
 
-/** Parses `env` with `schema`, reporting every problem at once under `heading`. */
-export function parseEnvironment<S extends z.ZodObject>(schema: S, env: Env, heading: string, extra: (data: z.output<S>) => string[] = () => []): z.output<S> {
+/**
+ * Parses `env` with `schema`, reporting every problem at once under `heading`; `extra` adds checks across variables
+ * and `describe` names a variable the way the user sets it (a CLI flag). Empty strings mean "unset" (Terraform and
+ * shells produce them), so defaults apply.
+ */
+export function parseEnvironment<S extends z.ZodObject>(
+  schema: S,
+  env: Env,
+  heading: string,
+  extra: (data: z.output<S>) => string[] = () => [],
+  describe: (variable: string) => string = (v) => v,
+): z.output<S> {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(present);
   const problems: string[] = [];
@@ -64,7 +76,7 @@ export function parseEnvironment<S extends z.ZodObject>(schema: S, env: Env, hea
     for (const issue of result.error.issues) {
       const variable = String(issue.path[0] ?? '');
       const missing = issue.code === 'invalid_type' && present[variable] === undefined;
-      problems.push(`${variable}: ${missing ? 'is required' : issue.message}`);
+      problems.push(`${describe(variable)}: ${missing ? 'is required' : issue.message}`);
     }
   } else {
     problems.push(...extra(result.data));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Env } from './config.js';
-import { allowList, bucketName, emailList, parseEnvironment, requiredVariables, topicName, wholeNumber } from './config-common.js';
+import type { Env } from './common.js';
+import { allowList, bucketName, emailList, parseEnvironment, requiredVariables, topicName, wholeNumber } from './common.js';
 
 /**
  * Configuration of the trigger function (`onSessionReady`), from its environment. Emulator variables

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.js';
-import { parseJobConfig, type Env, type JobConfig } from '../lib/config.js';
-import { bucketName } from '../lib/config-common.js';
+import type { Env } from '../lib/config/common.js';
+import { parseJobConfig, type JobConfig } from '../lib/config/job.js';
+import { bucketName } from '../lib/config/common.js';
+import { sessionName } from '../lib/contracts/session.js';
 
 /**
  * The command line mirrors the job's environment: each flag sets one variable, then the job's own config parser
@@ -168,15 +170,6 @@ export function parseCli(argv: readonly string[], env: Env): CliCommand {
 export function describeVariable(variable: string): string {
   const spec = RUN_FLAGS.find((f) => f.env === variable);
   return spec ? `${spec.flag} (${variable})` : variable;
-}
-
-/** The session's name: the last folder of its input location. */
-export function sessionName(input: string): string {
-  const name = input.replace(/\/+$/, '').split('/').pop() ?? '';
-  if (!/^[\p{L}\p{N}._ -]{1,100}$/u.test(name) || name === '.' || name === '..') {
-    throw new ConfigError([`cannot take a session name from "${input}": end it with a folder name such as sessions/2024-05-12`], 'Usage error');
-  }
-  return name;
 }
 
 export function usage(): string {

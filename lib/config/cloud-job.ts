@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Env } from './config.js';
-import { parseEnvironment, requiredVariables, topicName, wholeNumber } from './config-common.js';
+import type { Env } from './common.js';
+import { parseEnvironment, requiredVariables, topicName, wholeNumber } from './common.js';
 
 /**
- * What the job reads in the cloud on top of lib/config.ts's JOB_ENV_VARS: where to publish its completion message
+ * What the job reads in the cloud on top of lib/config/job.ts's JOB_ENV_VARS: where to publish its completion message
  * and how many retries Cloud Run grants (it must equal the job's `max_retries`, so the last attempt knows it is the
  * last). The CLOUD_RUN_* variables are set by Cloud Run itself.
  */

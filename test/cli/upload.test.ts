@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { uploadSession } from '../../job/upload.js';
+import { uploadSession } from '../../cli/upload.js';
 import type { Progress } from '../../job/progress.js';
 import { parseManifest } from '../../lib/contracts/manifest.js';
 import { ConfigError, InputError } from '../../lib/errors.js';

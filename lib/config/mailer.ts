@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Env } from './config.js';
-import { allowList, bucketName, decimal, emailList, parseEnvironment, requiredVariables, wholeNumber } from './config-common.js';
-import { MAX_SIGNED_URL_SECONDS } from './storage/gcs.js';
+import type { Env } from './common.js';
+import { allowList, bucketName, decimal, emailList, parseEnvironment, requiredVariables, wholeNumber } from './common.js';
+import { MAX_SIGNED_URL_SECONDS } from '../storage/gcs.js';
 
 /**
  * Configuration of the mailer function (`onTranscriptReady`). SMTP_PASSWORD comes from Secret Manager as an

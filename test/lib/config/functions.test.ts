@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAILER_ENV_VARS, MAILER_REQUIRED_ENV_VARS, parseMailerConfig } from '../../lib/config-mailer.js';
-import { parseTriggerConfig, TRIGGER_ENV_VARS, TRIGGER_REQUIRED_ENV_VARS } from '../../lib/config-trigger.js';
-import { ConfigError } from '../../lib/errors.js';
+import { MAILER_ENV_VARS, MAILER_REQUIRED_ENV_VARS, parseMailerConfig } from '../../../lib/config/mailer.js';
+import { parseTriggerConfig, TRIGGER_ENV_VARS, TRIGGER_REQUIRED_ENV_VARS } from '../../../lib/config/trigger.js';
+import { ConfigError } from '../../../lib/errors.js';
 
 const TRIGGER = {
   JOB_NAME: 'projects/p-123456/locations/europe-west1/jobs/transcribe',

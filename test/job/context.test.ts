@@ -1,14 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ffmpegTools } from '../../../job/engines/ffmpeg.js';
-import { voiceSampleReader } from '../../../job/stages/identify.js';
-import { createStorageClient } from '../../../lib/storage/gcs-client.js';
-import { FileStore, GcsStore } from '../../../lib/storage/index.js';
-import { speak, TEST_VOICES } from '../../support/espeak.js';
-import { scratchDir } from '../../support/fixtures.js';
-import { startGcsServer, testServiceAccount, type GcsServer } from '../../integration/gcs-server.js';
+import { ffmpegTools } from '../../job/engines/ffmpeg.js';
+import { voiceSampleReader } from '../../job/context.js';
+import { SampleUnavailable } from '../../job/diarize/voice-samples.js';
+import { createStorageClient } from '../../lib/storage/gcs-client.js';
+import { FileStore, GcsStore } from '../../lib/storage/index.js';
+import { speak, TEST_VOICES } from '../support/espeak.js';
+import { scratchDir } from '../support/fixtures.js';
+import { startGcsServer, testServiceAccount, type GcsServer } from '../integration/gcs-server.js';
 
 const account = testServiceAccount();
 let gcs: GcsServer;
@@ -31,8 +32,9 @@ test('a local context reads samples relative to its folder, above it too', async
   const read = voiceSampleReader({ store: new FileStore(join(root, 'context')), key: 'context.yaml', explicit: true }, scratchDir(), tools);
   const samples = await read('../voices/camille.wav');
   assert.ok(samples instanceof Float32Array && samples.length > 16000, 'decoded to 16 kHz floats');
-  const missing = await read('voices/absent.wav');
-  assert.ok(missing instanceof Error && /no such file/.test(missing.message));
+  await assert.rejects(read('voices/absent.wav'), (e: unknown) => e instanceof SampleUnavailable && e.kind === 'missing' && /no such file/.test(e.message));
+  writeFileSync(join(root, 'context', 'not-audio.wav'), 'RIFF nothing');
+  await assert.rejects(read('not-audio.wav'), (e: unknown) => e instanceof SampleUnavailable && e.kind === 'unreadable');
 });
 
 test('a context in a bucket: samples downloaded beside it; a path leaving its folder is refused, a missing one named', async () => {
@@ -42,13 +44,14 @@ test('a context in a bucket: samples downloaded beside it; a path leaving its fo
   const read = voiceSampleReader({ store, key: 'context/context.yaml', explicit: false }, work, tools);
   const samples = await read('voices/camille.wav');
   assert.ok(samples instanceof Float32Array && samples.length > 16000);
-  const outside = await read('../../other-session/voice.wav');
-  assert.ok(outside instanceof Error && /outside the folder of context\.yaml/.test(outside.message));
-  const missing = await read('voices/hugo.wav');
-  assert.ok(missing instanceof Error && /gs:\/\/voices-bucket\/sessions\/s1\/context\/voices\/hugo\.wav was not found/.test(missing.message), String(missing));
+  await assert.rejects(read('../../other-session/voice.wav'), (e: unknown) => e instanceof SampleUnavailable && e.kind === 'outside' && /outside the folder of context\.yaml/.test(e.message));
+  await assert.rejects(read('/etc/voice.wav'), (e: unknown) => e instanceof SampleUnavailable && e.kind === 'outside');
+  await assert.rejects(
+    read('voices/hugo.wav'),
+    (e: unknown) => e instanceof SampleUnavailable && e.kind === 'missing' && /gs:\/\/voices-bucket\/sessions\/s1\/context\/voices\/hugo\.wav was not found/.test(e.message),
+  );
 });
 
 test('without a context file there is nothing to read samples beside', async () => {
-  const result = await voiceSampleReader(undefined, scratchDir(), tools)('voices/a.wav');
-  assert.ok(result instanceof Error);
+  await assert.rejects(voiceSampleReader(undefined, scratchDir(), tools)('voices/a.wav'), SampleUnavailable);
 });

@@ -1,0 +1,25 @@
+import type { JobConfig } from '../lib/config/job.js';
+import type { RunSettings } from './run.js';
+
+/**
+ * From a parsed configuration to what runSession needs: one mapping for the Cloud Run entry and the command line,
+ * so that a setting reaches the stages the same way from a flag or from the environment.
+ */
+export function runSettings(config: JobConfig, session: string, runId: string): RunSettings {
+  return {
+    session,
+    runId,
+    language: config.language,
+    chunk: config.chunk,
+    vad: { threshold: config.vad.threshold },
+    beamSize: config.beamSize,
+    threads: config.threads,
+    formats: config.formats,
+    speakers: config.speakers,
+  };
+}
+
+/** A run id when none is given: the start time, sortable and safe as a folder name (2026-12-01T10-22-33-123Z). */
+export function defaultRunId(now = new Date()): string {
+  return now.toISOString().replace(/[:.]/g, '-');
+}

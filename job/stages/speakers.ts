@@ -1,0 +1,102 @@
+import { speakerName, type SessionContext } from '../../lib/contracts/context.js';
+import type { PcmFile } from '../audio/pcm.js';
+import { assignSpeakers } from '../diarize/assign.js';
+import { diarize, type Diarization } from '../diarize/diarize.js';
+import { identifySpeakers, type SpeakerName } from '../diarize/identify.js';
+import { speakerSummaries } from '../diarize/summary.js';
+import { nameTurns, type Turn } from '../diarize/turns.js';
+import { loadVoiceSamples, type ReadSample, type SampleProblem } from '../diarize/voice-samples.js';
+import type { SpeakerEmbedder } from '../engines/embedder.js';
+import type { SpeechRegion } from '../engines/vad.js';
+import type { Segment, SpeakerSummary } from '../transcript.js';
+
+/**
+ * The speakers stage: who spoke when (diarize), who they are (voice samples from context.yaml, then
+ * `overrides.speakers`), and which line is whose (assign). The maths lives in job/diarize/; this stage only chains
+ * it. Naming problems (a missing sample, an override for no cluster) come back as warnings for the report; a
+ * failure of the stage itself is the orchestrator's to turn into a warning, since names are worth less than the
+ * transcript.
+ */
+export interface SpeakersOptions {
+  /** From the manifest or the flags: `min_speakers` / `max_speakers`. */
+  hints: { min: number | undefined; max: number | undefined };
+  context: SessionContext;
+  readSample: ReadSample;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface SpeakersResult {
+  /** The transcript's segments with their speakers, split where the speaker changes mid-segment. */
+  segments: Segment[];
+  summaries: SpeakerSummary[];
+  /** Diarization turns with display names, for transcript.rttm. */
+  turns: Turn[];
+  /** Clusters that kept their SPKn label. */
+  unmatched: string[];
+  warnings: string[];
+}
+
+export async function findSpeakers(
+  segments: readonly Segment[],
+  pcm: PcmFile,
+  regions: readonly SpeechRegion[],
+  embedder: SpeakerEmbedder,
+  options: SpeakersOptions,
+): Promise<SpeakersResult> {
+  const diarization = await diarize(pcm, regions, embedder, { ...speakerBounds(options.hints, options.context), signal: options.signal, onProgress: options.onProgress });
+  const identity = await identifySessionSpeakers(diarization, options.context, options.readSample, embedder);
+  return {
+    segments: assignSpeakers(segments, identity.turns),
+    summaries: speakerSummaries(identity.turns, identity.names),
+    turns: identity.turns,
+    unmatched: identity.unmatched,
+    warnings: identity.warnings,
+  };
+}
+
+/**
+ * Speaker-count bounds: the manifest's (or the flags') when given; without a maximum there, the number of speakers
+ * context.yaml lists is the upper bound — when it lists at least two, since a context naming only the game master
+ * says nothing about the table's size.
+ */
+export function speakerBounds(hints: SpeakersOptions['hints'], context: SessionContext): { minSpeakers?: number; maxSpeakers?: number } {
+  const listed = context.speakers.length;
+  const max = hints.max ?? (listed >= 2 ? Math.max(listed, hints.min ?? 0) : undefined);
+  return { minSpeakers: hints.min, maxSpeakers: max };
+}
+
+export interface SpeakerIdentity {
+  /** Cluster label (SPKn) → display name and where it came from. */
+  names: Map<string, SpeakerName>;
+  unmatched: string[];
+  /** Diarization turns with display names. */
+  turns: Turn[];
+  sampleProblems: SampleProblem[];
+  /** Every problem as one line for the report (sample problems first). */
+  warnings: string[];
+}
+
+/** Names the clusters: voice samples matched with the clusters, then the sole listed speaker, then overrides. */
+export async function identifySessionSpeakers(
+  diarization: Diarization,
+  context: SessionContext,
+  readSample: ReadSample,
+  embedder: SpeakerEmbedder,
+  options: { maxDistance?: number } = {},
+): Promise<SpeakerIdentity> {
+  const { profiles, problems } = await loadVoiceSamples(context, readSample, embedder);
+  const sole = context.speakers.length === 1 ? context.speakers[0]! : undefined;
+  const identification = identifySpeakers(diarization.clusters, profiles, context.overrides.speakers, {
+    space: diarization.space,
+    maxDistance: options.maxDistance ?? diarization.threshold,
+    soleSpeaker: sole ? { id: sole.id, name: speakerName(sole) } : undefined,
+  });
+  return {
+    names: identification.names,
+    unmatched: identification.unmatched,
+    turns: nameTurns(diarization.turns, identification.names),
+    sampleProblems: problems,
+    warnings: [...problems.map((p) => p.message), ...identification.warnings],
+  };
+}

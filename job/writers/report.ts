@@ -1,0 +1,130 @@
+import { clock } from '../transcript.js';
+import { LOW_CONFIDENCE_LOGPROB, type Report } from '../report.js';
+import { escapeMarkdown } from './md.js';
+
+/**
+ * report.md and report.json: the QA report for a person (what needs attention first, then the details) and for tools.
+ * Lists that can be long are bounded in the Markdown and complete (or counted) in the JSON.
+ */
+/** The Markdown lists this many low-confidence passages and warnings; report.json has the rest. */
+const LISTED_PASSAGES = 100;
+const LISTED_WARNINGS = 20;
+
+export function renderReportJson(r: Report): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+export function renderReportMarkdown(r: Report): string {
+  const out: string[] = [`# QA report: ${md(r.session)}`, ''];
+  out.push(...summary(r), '', '## Needs attention', '');
+  const attention = needsAttention(r);
+  out.push(...(attention.length > 0 ? attention : ['Nothing: no file was skipped, no warning, no doubtful passage.', '']));
+  out.push('## Details', '', ...details(r));
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+function summary(r: Report): string[] {
+  const speakers = r.speakers.length > 0 ? r.speakers.map((s) => `${md(s.name)} ${Math.round(s.sharePercent)} %`).join(', ') : 'not identified';
+  const languages = languageSummary(r);
+  return [
+    `${clock(r.audioSeconds)} of audio from ${plural(r.sources.length, 'recording')}, transcribed in ${clock(r.wallSeconds)} ` +
+      `(${r.realTimeFactor}× real time) on ${r.createdAt.slice(0, 16).replace('T', ' ')} UTC.`,
+    '',
+    `- Segments: ${r.segments.count}, words: ${r.segments.words}, doubtful passages: ${r.segments.lowConfidenceCount}`,
+    `- Speakers: ${speakers}`,
+    ...(languages ? [`- Languages: ${languages}`] : []),
+    `- Skipped files: ${r.skipped.length}, warnings: ${r.warnings.length}`,
+    `- Run \`${r.runId}\`, input ${r.inputUri}, output ${r.outputUri}`,
+  ];
+}
+
+function needsAttention(r: Report): string[] {
+  const out: string[] = [];
+  if (r.skipped.length > 0) {
+    out.push(`### Skipped files (${r.skipped.length})`, '', 'These recordings are not in the transcript.', '');
+    for (const s of r.skipped) out.push(`- \`${s.name}\`: ${md(s.reason)}`);
+    out.push('');
+  }
+  if (r.warnings.length > 0) {
+    out.push(`### Warnings (${r.warnings.length})`, '');
+    for (const w of r.warnings.slice(0, LISTED_WARNINGS)) out.push(`- ${md(w)}`);
+    if (r.warnings.length > LISTED_WARNINGS) out.push(`- … and ${r.warnings.length - LISTED_WARNINGS} more, listed in report.json.`);
+    out.push('');
+  }
+  if (r.segments.lowConfidenceCount > 0) {
+    out.push(`### Doubtful passages (${r.segments.lowConfidenceCount})`, '');
+    out.push(`The recogniser was unsure here (mean log-probability below ${LOW_CONFIDENCE_LOGPROB}); worth a listen.`, '');
+    out.push('| When | Speaker | Text | Log-prob |', '|---|---|---|---|');
+    for (const p of r.segments.lowConfidence.slice(0, LISTED_PASSAGES)) {
+      out.push(`| ${clock(Math.floor(p.start))}–${clock(Math.ceil(p.end))} | ${cell(p.speaker ?? '—')} | ${cell(p.text)} | ${p.avgLogprob} |`);
+    }
+    const more = r.segments.lowConfidenceCount - LISTED_PASSAGES;
+    if (more > 0) out.push('', `… and ${more} more, listed in report.json.`);
+    out.push('');
+  }
+  if (r.unmatchedClusters.length > 0) {
+    out.push(`### Speakers without a name (${r.unmatchedClusters.length})`, '');
+    for (const cluster of r.unmatchedClusters) {
+      const s = r.speakers.find((x) => x.cluster === cluster);
+      const talk = s ? ` (${clock(s.talkSeconds)} of talk)` : '';
+      out.push(`- ${cluster}${talk}: add a voice sample for this person, or name them in context.yaml under \`overrides.speakers.${cluster}\`.`);
+    }
+    out.push('');
+  }
+  if (r.voiceSampleProblems.length > 0) {
+    out.push(`### Voice samples (${r.voiceSampleProblems.length})`, '');
+    for (const p of r.voiceSampleProblems) out.push(`- ${md(p)}`);
+    out.push('');
+  }
+  return out;
+}
+
+function details(r: Report): string[] {
+  const out: string[] = [];
+  if (r.speakers.length > 0) {
+    out.push('### Speakers', '', '| Name | Cluster | Talk time | Share | Turns | Confidence | Named by |', '|---|---|---|---|---|---|---|');
+    for (const s of r.speakers) {
+      out.push(`| ${cell(s.name)} | ${s.cluster} | ${clock(s.talkSeconds)} | ${s.sharePercent} % | ${s.turns} | ${s.confidence ?? '—'} | ${s.source} |`);
+    }
+    out.push('');
+  }
+  out.push('### Recordings', '', '| File | Starts at | Duration | Format |', '|---|---|---|---|');
+  for (const s of r.sources) out.push(`| ${cell(s.name)} | ${clock(s.offset)} | ${clock(s.duration)} | ${cell(s.format ?? '—')} |`);
+  out.push('');
+  if (r.languages.length > 0) {
+    out.push('### Language per chunk', '', '| Chunk | From | To | Language |', '|---|---|---|---|');
+    for (const l of r.languages) out.push(`| ${l.chunk} | ${clock(l.start)} | ${clock(l.end)} | ${l.language} |`);
+    out.push('');
+  }
+  const glossary = Object.entries(r.glossaryReplacements).sort((a, b) => b[1] - a[1]);
+  if (glossary.length > 0) {
+    out.push('### Glossary corrections', '', glossary.map(([name, n]) => `${md(name)} ×${n}`).join(', '), '');
+  }
+  out.push('### Stages', '', '| Stage | Seconds |', '|---|---|');
+  for (const s of r.stages) out.push(`| ${s.stage} | ${s.seconds.toFixed(1)} |`);
+  out.push('', '### Engines', '', `- ASR: ${md(r.engines.asr)}`, `- VAD: ${md(r.engines.vad)}`);
+  if (r.engines.embedder) out.push(`- Speaker embeddings: ${md(r.engines.embedder)}`);
+  return out;
+}
+
+function languageSummary(r: Report): string {
+  const seconds = new Map<string, number>();
+  for (const l of r.languages) seconds.set(l.language, (seconds.get(l.language) ?? 0) + (l.end - l.start));
+  const total = [...seconds.values()].reduce((a, b) => a + b, 0);
+  return [...seconds.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([lang, s]) => `${lang} ${total > 0 ? Math.round((s / total) * 100) : 0} %`)
+    .join(', ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function md(text: string): string {
+  return escapeMarkdown(text.replace(/\s+/g, ' ').trim());
+}
+
+function cell(text: string): string {
+  return md(text).replace(/\|/g, '\\|');
+}
