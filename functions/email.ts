@@ -1,5 +1,6 @@
 import type { EmailLang } from '../lib/config/mailer.js';
 import type { CompletionMessage, Stage } from '../lib/contracts/completion.js';
+import { displayName } from '../lib/contracts/session.js';
 import { humanBytes } from '../lib/units.js';
 
 /**
@@ -62,6 +63,8 @@ const T = {
     link: (zip: string, until: string) => `L'archive ${zip} est trop lourde pour être jointe. Téléchargez-la avec ce lien, valable jusqu'au ${until} :`,
     unavailable: (where: string) => `L'archive n'a pas pu être jointe ni partagée par lien${where ? ` ; les fichiers sont dans ${where}` : ''}.`,
     skipped: 'Fichiers ignorés :',
+    warnings: 'À vérifier (le détail est dans report.md) :',
+    noSpeech: 'Aucune parole n’a été détectée dans les enregistrements : rien n’a été transcrit. S’il y a bien de la parole (voix faibles, micro éloigné), ajoutez « vad_threshold: 0.3 » dans le fichier _READY et déposez-le de nouveau.',
     stage: 'Étape',
     problem: 'Ce qui ne va pas :',
     hint: 'Indice',
@@ -90,6 +93,8 @@ const T = {
     link: (zip: string, until: string) => `${zip} is too large to attach. Download it with this link, valid until ${until}:`,
     unavailable: (where: string) => `The archive could be neither attached nor shared by link${where ? `; the files are in ${where}` : ''}.`,
     skipped: 'Skipped files:',
+    warnings: 'Worth checking (details in report.md):',
+    noSpeech: 'No speech was found in the recordings, so nothing was transcribed. If there is speech (quiet voices, a distant microphone), add "vad_threshold: 0.3" to the _READY file and upload it again.',
     stage: 'Stage',
     problem: 'What is wrong:',
     hint: 'Hint',
@@ -106,13 +111,16 @@ const T = {
 } as const;
 
 export function renderEmail(message: CompletionMessage, delivery: Delivery, lang: EmailLang): Email {
-  return message.status === 'succeeded' ? successEmail(message, delivery, lang) : failureEmail(message, lang);
+  // The name as people should read it: composed Unicode, no control characters, bounded.
+  const m = { ...message, session: displayName(message.session) };
+  return m.status === 'succeeded' ? successEmail(m, delivery, lang) : failureEmail(m, lang);
 }
 
 function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang): Email {
   const t = T[lang];
   const c = colon(lang);
   const lines: string[] = [t.hello, '', t.readyIntro(m.session), ''];
+  if (m.stats?.speechSeconds === 0) lines.push(t.noSpeech, '');
   if (m.stats) {
     lines.push(`${t.duration}${c}${humanDuration(m.stats.audioSeconds)} (${t.processed} ${humanDuration(m.stats.wallSeconds)})`, '');
     const speakers = [...m.stats.speakers].sort((a, b) => b.talkSeconds - a.talkSeconds);
@@ -136,6 +144,7 @@ function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang)
   }
   const skipped = m.stats?.skippedFiles ?? [];
   if (skipped.length > 0) lines.push(t.skipped, ...skipped.map((s) => `  - ${s.name} (${s.reason})`), '');
+  if (m.warnings.length > 0) lines.push(t.warnings, ...m.warnings.map((w) => `  - ${w.replace(/\s*\n\s*/g, ' ')}`), '');
   lines.push(`${t.reference}${c}${m.runId}`);
   return { subject: t.ready(m.session), text: lines.join('\n') + '\n' };
 }

@@ -1,17 +1,24 @@
 import { z } from 'zod';
 import type { MailerConfig } from '../lib/config/mailer.js';
 import { parseCompletionMessage, type CompletionMessage } from '../lib/contracts/completion.js';
-import { emailedKey, sessionNameProblem } from '../lib/contracts/session.js';
+import { emailedKey, isRunId, normaliseSessionName, runFolder, sessionNameProblem, zipFileName } from '../lib/contracts/session.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { PreconditionFailedError, type Store } from '../lib/storage/index.js';
 import { renderEmail, type Delivery } from './email.js';
 import { checkRecipients } from './recipients.js';
+import { smtpVerdict, type SmtpAnswer } from './smtp-errors.js';
 
 /**
  * `onTranscriptReady`'s logic: one completion message becomes one email. Pub/Sub delivers at least once, so the email
- * is claimed (create-only `sessions/<S>/<run>/emailed`) before it is sent; a failure to send releases the claim and
- * throws, so that the redelivery tries again, while a permanent refusal by the SMTP server keeps it (no retry loop).
+ * is claimed (create-only `sessions/<S>/<run>/emailed.json`) before it is sent, and the claim then records how it
+ * went. A transient failure (SMTP down, a 4xx answer such as greylisting) releases the claim and throws, so that the
+ * redelivery tries again; a message too big for the server is sent again with a link instead of the attachment; any
+ * other refusal is final and recorded, so that `make status` shows why no email came.
+ *
+ * Anyone allowed to publish on the topic can send a message, so nothing in it is trusted to name an object: the zip
+ * attached or linked is always `sessions/<S>/<run>/<S>.zip` of the message's own session and run, and a message
+ * pointing anywhere else is refused. Every message that can never be processed is acknowledged, with a log line.
  */
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
@@ -28,7 +35,7 @@ export interface MailerDeps {
   /** A store rooted at the output bucket's top. */
   output: Store;
   /** nodemailer's `transporter.sendMail`. */
-  send(mail: OutgoingMail): Promise<{ accepted: unknown[]; rejected: unknown[] }>;
+  send(mail: OutgoingMail): Promise<{ accepted: unknown[]; rejected: unknown[]; response?: string }>;
   log: Logger;
   now?: () => Date;
 }
@@ -42,14 +49,13 @@ export type MailOutcome =
 /** Eventarc's MessagePublishedData; messageId may come camelCase, snake_case or both. */
 const PushSchema = z.object({
   message: z.object({
-    data: z.string().optional(),
+    data: z.string().max(14_000_000).optional(),
     attributes: z.record(z.string(), z.string()).optional(),
-    messageId: z.string().optional(),
-    message_id: z.string().optional(),
+    messageId: z.string().max(200).optional(),
+    message_id: z.string().max(200).optional(),
   }),
   subscription: z.string().optional(),
 });
-const RUN_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Base64 grows data by 4/3, and MIME folds it into 76-character lines ending in CRLF. */
 export function encodedSize(bytes: number): number {
@@ -71,10 +77,10 @@ export async function handleCompletionEvent(event: { type?: string; data?: unkno
     // A malformed message will not improve with redelivery: acknowledge it, loudly.
     return ignored(log, `unreadable completion message: ${errorMessage(err)}`, 'error');
   }
-  const { session, runId } = message;
-  if (sessionNameProblem(session) || !RUN_ID.test(runId) || runId === '.' || runId === '..') {
-    return ignored(log, `message names an unusable session "${session}" or run id "${runId}"`, 'error');
-  }
+  const session = normaliseSessionName(message.session);
+  const { runId } = message;
+  const unusable = unusableReason(message, session);
+  if (unusable) return ignored(log, unusable, 'error');
   const mlog = log.child({ session, runId });
 
   const who = checkRecipients(message.recipients, { allowed: config.allowedRecipients, defaults: config.defaultRecipients });
@@ -82,32 +88,38 @@ export async function handleCompletionEvent(event: { type?: string; data?: unkno
   if (who.recipients.length === 0) return ignored(mlog, 'nobody to email: the message names no allowed recipient and EMAIL_TO is empty', 'error');
 
   const claimKey = emailedKey(session, runId);
-  const claim = { messageId, claimedAt: (deps.now?.() ?? new Date()).toISOString() };
+  const claim = { messageId, claimedAt: now(deps).toISOString() };
   try {
-    await deps.output.write(claimKey, JSON.stringify(claim), { ifAbsent: true, contentType: 'application/json' });
+    await deps.output.write(claimKey, JSON.stringify({ ...claim, state: 'sending' }), { ifAbsent: true, contentType: 'application/json' });
   } catch (err) {
     if (!(err instanceof PreconditionFailedError)) throw err;
     mlog.info(`Already emailed (${deps.output.uriOf(claimKey)}): redelivery, nothing sent`);
     return { action: 'duplicate', session, runId };
   }
+  const record = (fields: Record<string, unknown>) =>
+    deps.output
+      .write(claimKey, JSON.stringify({ ...claim, ...fields }, null, 2), { contentType: 'application/json' })
+      .catch((e) => mlog.warn(`Could not update ${deps.output.uriOf(claimKey)}: ${errorMessage(e)}`));
 
-  let delivery: Delivery = { kind: 'unavailable', location: message.outputs?.prefix };
   try {
-    const attachments: NonNullable<OutgoingMail['attachments']> = [];
-    if (message.status === 'succeeded') delivery = await prepareDelivery(message, deps, attachments, mlog);
-    const email = renderEmail(message, delivery, config.lang);
-    const info = await deps.send({ from: config.from, to: who.recipients, subject: email.subject, text: email.text, ...(attachments.length ? { attachments } : {}) });
-    const rejected = info.rejected.map(String);
+    const attempt = await sendWithFallback(message, session, who.recipients, deps, mlog);
+    const rejected = attempt.info.rejected.map(String);
     if (rejected.length > 0) mlog.warn(`The SMTP server refused some recipients: ${rejected.join(', ')}`);
-    mlog.info(`Emailed ${message.status} notice to ${info.accepted.length} recipient(s)`, { delivery: delivery.kind });
-    await deps.output
-      .write(claimKey, JSON.stringify({ ...claim, sentAt: (deps.now?.() ?? new Date()).toISOString(), accepted: info.accepted.length, rejected: rejected.length }), { contentType: 'application/json' })
-      .catch((e) => mlog.warn(`Sent, but could not update ${deps.output.uriOf(claimKey)}: ${errorMessage(e)}`));
-    return { action: 'sent', session, runId, to: who.recipients, rejected, delivery: delivery.kind };
+    mlog.info(`Emailed ${message.status} notice to ${attempt.info.accepted.length} recipient(s)`, { delivery: attempt.delivery.kind });
+    await record({ state: 'sent', sentAt: now(deps).toISOString(), delivery: attempt.delivery.kind, accepted: attempt.info.accepted.length, rejected, ...(attempt.fellBack ? { fellBack: attempt.fellBack } : {}) });
+    return { action: 'sent', session, runId, to: who.recipients, rejected, delivery: attempt.delivery.kind };
   } catch (err) {
-    if (isPermanentRefusal(err)) {
-      const reason = `the SMTP server refused the message for good: ${errorMessage(err)}`;
+    if (err instanceof ForgedMessage) {
+      mlog.error(`Refused: ${err.message}`);
+      await record({ state: 'refused', reason: err.message });
+      return { action: 'refused', session, runId, reason: err.message };
+    }
+    const verdict = smtpVerdict(err);
+    // Too big with nothing left to drop (sendWithFallback already tried the link) is as final as any 5xx.
+    if (verdict.kind === 'final' || verdict.kind === 'too-big') {
+      const reason = `the SMTP server refused the message for good: ${verdict.answer.response ?? errorMessage(err)}`;
       mlog.error(`Not retried: ${reason}`);
+      await record({ state: 'refused', reason, smtp: verdict.answer });
       return { action: 'refused', session, runId, reason };
     }
     // Release the claim so that Pub/Sub's redelivery (triggered by the throw) can send it.
@@ -116,36 +128,80 @@ export async function handleCompletionEvent(event: { type?: string; data?: unkno
   }
 }
 
-/** Attaches the zip when its encoded size fits ATTACH_LIMIT_MB; otherwise signs a link to it. */
-async function prepareDelivery(message: CompletionMessage, deps: MailerDeps, attachments: NonNullable<OutgoingMail['attachments']>, log: Logger): Promise<Delivery> {
-  const zipUri = message.outputs?.zip;
-  const location = message.outputs?.prefix;
-  if (!zipUri) return { kind: 'unavailable', location };
-  if (!zipUri.startsWith(deps.output.uri)) {
-    log.warn(`${zipUri} is outside ${deps.output.uri}: neither attached nor linked`);
-    return { kind: 'unavailable', location };
-  }
-  const key = zipUri.slice(deps.output.uri.length);
-  const filename = key.split('/').pop()!;
-  const info = await deps.output.stat(key);
-  if (!info) {
-    log.warn(`${zipUri} does not exist: neither attached nor linked`);
-    return { kind: 'unavailable', location };
-  }
-  if (encodedSize(info.size) <= deps.config.attachLimitBytes) {
-    attachments.push({ filename, content: await deps.output.read(key), contentType: 'application/zip' });
-    return { kind: 'attached', filename, bytes: info.size };
-  }
-  if (!deps.output.signedUrl) return { kind: 'unavailable', location: zipUri };
-  const seconds = deps.config.signedUrlSeconds;
-  const url = await deps.output.signedUrl(key, seconds);
-  return { kind: 'link', filename, url, expiresAt: new Date((deps.now?.() ?? new Date()).getTime() + seconds * 1000) };
+/** Why a message can never be emailed, or undefined. */
+function unusableReason(message: CompletionMessage, session: string): string | undefined {
+  if (!isRunId(message.runId)) return `message names an unusable run id "${message.runId.slice(0, 120)}"`;
+  // The trigger reports refused session names too (that is the point of the email), but never "." or a path.
+  if (session === '.' || session === '..' || session.includes('/')) return `message names an unusable session "${session.slice(0, 120)}"`;
+  if (message.status === 'succeeded' && sessionNameProblem(session)) return `a finished run cannot belong to the session "${session.slice(0, 120)}"`;
+  return undefined;
 }
 
-/** 5xx answers to the envelope or the message: the same message to the same people will be refused again. */
-function isPermanentRefusal(err: unknown): boolean {
-  const e = err as { code?: unknown; responseCode?: unknown } | undefined;
-  return (e?.code === 'EENVELOPE' || e?.code === 'EMESSAGE') && typeof e.responseCode === 'number' && e.responseCode >= 500;
+/** A message that names an object outside its own run. */
+class ForgedMessage extends Error {}
+
+/**
+ * Sends the email; when the server refuses it for its size and it carried the zip, sends it again with a signed link
+ * instead (the delivery an oversized zip gets anyway).
+ */
+async function sendWithFallback(message: CompletionMessage, session: string, to: string[], deps: MailerDeps, log: Logger) {
+  const zip = await zipOf(message, session, deps);
+  let delivery = await prepareDelivery(message, zip, deps, deps.config.attachLimitBytes);
+  try {
+    return { delivery, info: await deps.send(mail(message, delivery, to, deps)), fellBack: undefined as SmtpAnswer | undefined };
+  } catch (err) {
+    const verdict = smtpVerdict(err);
+    if (verdict.kind !== 'too-big' || delivery.kind !== 'attached') throw err;
+    log.warn(`The SMTP server refused the message for its size (${verdict.answer.response ?? errorMessage(err)}): sending a link instead`);
+    delivery = await prepareDelivery(message, zip, deps, 0);
+    return { delivery, info: await deps.send(mail(message, delivery, to, deps)), fellBack: verdict.answer };
+  }
+}
+
+type PreparedDelivery = Delivery & { attachment?: { filename: string; content: Buffer } };
+
+function mail(message: CompletionMessage, delivery: PreparedDelivery, to: string[], deps: MailerDeps): OutgoingMail {
+  const email = renderEmail(message, delivery, deps.config.lang);
+  const attachments = delivery.attachment ? [{ ...delivery.attachment, contentType: 'application/zip' }] : [];
+  return { from: deps.config.from, to, subject: email.subject, text: email.text, ...(attachments.length ? { attachments } : {}) };
+}
+
+/**
+ * The run's zip, where the job writes it: `sessions/<S>/<run>/<S>.zip` in the output bucket. A message naming any
+ * other object (another session's zip, a claim file, the bucket's root) is forged or broken: refused.
+ */
+async function zipOf(message: CompletionMessage, session: string, deps: MailerDeps): Promise<{ key: string; size: number } | undefined> {
+  if (message.status !== 'succeeded') return undefined;
+  const key = `${runFolder(session, message.runId)}/${zipFileName(session)}`;
+  const named = message.outputs?.zip;
+  if (named !== undefined && named !== deps.output.uriOf(key)) {
+    throw new ForgedMessage(`the message names ${named.slice(0, 300)} as its zip, but a run's zip can only be ${deps.output.uriOf(key)}`);
+  }
+  if (named === undefined) return undefined;
+  const info = await deps.output.stat(key);
+  if (!info) {
+    deps.log.warn(`${deps.output.uriOf(key)} does not exist: neither attached nor linked`);
+    return undefined;
+  }
+  return { key, size: info.size };
+}
+
+/** Attaches the zip when its encoded size fits `limit`; otherwise signs a link to it. */
+async function prepareDelivery(message: CompletionMessage, zip: { key: string; size: number } | undefined, deps: MailerDeps, limit: number): Promise<PreparedDelivery> {
+  const location = message.status === 'succeeded' ? deps.output.uriOf(`${runFolder(normaliseSessionName(message.session), message.runId)}/`) : undefined;
+  if (!zip) return { kind: 'unavailable', location };
+  const filename = zip.key.split('/').pop()!;
+  if (encodedSize(zip.size) <= limit) {
+    return { kind: 'attached', filename, bytes: zip.size, attachment: { filename, content: await deps.output.read(zip.key) } };
+  }
+  if (!deps.output.signedUrl) return { kind: 'unavailable', location: deps.output.uriOf(zip.key) };
+  const seconds = deps.config.signedUrlSeconds;
+  const url = await deps.output.signedUrl(zip.key, seconds);
+  return { kind: 'link', filename, url, expiresAt: new Date(now(deps).getTime() + seconds * 1000) };
+}
+
+function now(deps: MailerDeps): Date {
+  return deps.now?.() ?? new Date();
 }
 
 function ignored(log: Logger, reason: string, level: 'info' | 'warn' | 'error' = 'info'): MailOutcome {

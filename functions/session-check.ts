@@ -1,6 +1,6 @@
-import { parseSessionContext } from '../lib/contracts/context.js';
+import { CONTEXT_LIMITS, parseSessionContext } from '../lib/contracts/context.js';
 import { parseManifest, type Manifest } from '../lib/contracts/manifest.js';
-import { DEFAULT_CONTEXT_PATH, isAudioName, sessionPathProblem } from '../lib/contracts/session.js';
+import { DEFAULT_CONTEXT_PATH, mightBeAudio, sessionPathProblem } from '../lib/contracts/session.js';
 import { errorMessage, InputError } from '../lib/errors.js';
 import type { ObjectInfo } from '../lib/storage/index.js';
 import { checkRecipients, type RecipientPolicy } from './recipients.js';
@@ -10,14 +10,14 @@ import { checkRecipients, type RecipientPolicy } from './recipients.js';
  * holds. Every problem is collected, so that the group fixes them all in one go.
  */
 export interface SessionCheckInput {
-  /** The `_READY` text. */
-  manifestText: string;
+  /** The `_READY` bytes, read with a bound (the parser refuses what is over its limit). */
+  manifestText: string | Buffer;
   /** Where the manifest lives, for messages (gs://…/_READY). */
   manifestUri: string;
   /** The session folder's objects, keys relative to it. */
   objects: readonly ObjectInfo[];
-  /** Reads an object of the session folder as text (the context file). */
-  readText(key: string): Promise<string>;
+  /** Reads at most `maxBytes` of an object of the session folder (the context file). */
+  readBytes(key: string, maxBytes: number): Promise<Buffer>;
   policy: RecipientPolicy;
 }
 
@@ -70,7 +70,8 @@ export async function checkSession(input: SessionCheckInput): Promise<SessionChe
     }
   }
 
-  const audio = input.objects.filter((o) => !isControlKey(o.key) && isAudioName(o.key)).map((o) => o.key);
+  // The verdict on what is audio is ffprobe's, in the job; here only what is certainly not a recording is left out.
+  const audio = input.objects.filter((o) => !isControlKey(o.key) && mightBeAudio(o.key, o.contentType)).map((o) => o.key);
   if (audio.length === 0) {
     const others = input.objects.filter((o) => !isControlKey(o.key)).map((o) => o.key);
     problems.push(
@@ -78,19 +79,22 @@ export async function checkSession(input: SessionCheckInput): Promise<SessionChe
     );
   }
 
-  const contextKey = await checkContext(manifest, byKey, input, problems);
+  const warnings = [...parsed.warnings];
+  const contextKey = await checkContext(manifest, byKey, input, problems, warnings);
   if (problems.length > 0) {
     const recipients = who.recipients.length > 0 ? who.recipients : [...input.policy.defaults];
     return { ok: false, problems, recipients };
   }
-  return { ok: true, plan: { manifest, recipients: who.recipients, contextKey, audio, warnings: parsed.warnings } };
+  return { ok: true, plan: { manifest, recipients: who.recipients, contextKey, audio, warnings } };
 }
 
 /**
- * The context named by the manifest must exist; the default one is optional. Either must parse: a run with a broken
- * context.yaml would produce a transcript without names or spellings, which is worth an email and a fix first.
+ * The context named by the manifest must exist (like a listed file), and stay inside the session folder; the
+ * default one is optional. A context that does not parse does not stop the session: the job transcribes without it
+ * and the report and the email say what was wrong (what a group waiting for its transcript wants), so here it is a
+ * warning. Read with a bound, like everything from the bucket.
  */
-async function checkContext(manifest: Manifest, byKey: Map<string, ObjectInfo>, input: SessionCheckInput, problems: string[]): Promise<string | undefined> {
+async function checkContext(manifest: Manifest, byKey: Map<string, ObjectInfo>, input: SessionCheckInput, problems: string[], warnings: string[]): Promise<string | undefined> {
   const named = manifest.context;
   if (named !== undefined) {
     const unsafe = sessionPathProblem(named);
@@ -106,10 +110,10 @@ async function checkContext(manifest: Manifest, byKey: Map<string, ObjectInfo>, 
   const key = named ?? (byKey.has(DEFAULT_CONTEXT_PATH) ? DEFAULT_CONTEXT_PATH : undefined);
   if (key === undefined) return undefined;
   try {
-    parseSessionContext(await input.readText(key), key);
+    warnings.push(...parseSessionContext(await input.readBytes(key, CONTEXT_LIMITS.bytes + 1), key).warnings);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    problems.push(`${errorMessage(err)}\n  Fix ${key}, upload it again, then write _READY again`);
+    warnings.push(`${errorMessage(err)}\n  The session is transcribed without its context; the email will say so.`);
   }
   return key;
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { TriggerConfig } from '../lib/config/trigger.js';
-import { COMPLETION_VERSION, type CompletionInput } from '../lib/contracts/completion.js';
-import type { Manifest } from '../lib/contracts/manifest.js';
-import { runClaimKey, runIdForGeneration, sessionFolder, sessionNameProblem, sessionOfReadyKey } from '../lib/contracts/session.js';
+import { boundedList, boundedText, LISTED_PROBLEMS } from '../lib/bounded.js';
+import { COMPLETION_LIMITS, COMPLETION_VERSION, type CompletionInput, type Stage } from '../lib/contracts/completion.js';
+import { MANIFEST_LIMITS, type Manifest } from '../lib/contracts/manifest.js';
+import { normaliseSessionName, runClaimKey, runIdForGeneration, sessionFolder, sessionNameProblem, sessionOfReadyKey } from '../lib/contracts/session.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { NotFoundError, PreconditionFailedError, type Store } from '../lib/storage/index.js';
@@ -34,7 +35,11 @@ export type TriggerOutcome =
   | { action: 'ignored'; reason: string }
   | { action: 'refused'; session: string; runId: string; problems: string[] }
   | { action: 'duplicate'; session: string; runId: string }
-  | { action: 'started'; session: string; runId: string; execution: string; env: Record<string, string> };
+  | { action: 'started'; session: string; runId: string; execution: string; env: Record<string, string> }
+  | { action: 'failed'; session: string; runId: string; reason: string };
+
+/** Cloud Run takes at most this many bytes in one environment variable's value (EnvVar.value). */
+export const MAX_ENV_VALUE_BYTES = 32_768;
 
 /** Eventarc's StorageObjectData: generation and size arrive as decimal strings (int64 in JSON). */
 const StorageObjectDataSchema = z.object({
@@ -52,24 +57,27 @@ export async function handleSessionReady(event: { type?: string; data?: unknown 
   if (!data.success) return ignored(log, `not a storage object event: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'error');
   const { bucket, name, generation } = data.data;
   if (config.inputBucket && bucket !== config.inputBucket) return ignored(log, `gs://${bucket}/${name} is not in the input bucket ${config.inputBucket}`, 'warn');
-  const session = sessionOfReadyKey(name);
-  if (session === undefined) return ignored(log, `gs://${bucket}/${name} is not a sessions/<name>/_READY marker`, 'debug');
-  if (session === '.' || session === '..') return ignored(log, `gs://${bucket}/${name}: "${session}" cannot be a session folder`, 'error');
+  const folder = sessionOfReadyKey(name);
+  if (folder === undefined) return ignored(log, `gs://${bucket}/${name} is not a sessions/<name>/_READY marker`, 'debug');
+  if (folder === '.' || folder === '..') return ignored(log, `gs://${bucket}/${name}: "${folder}" cannot be a session folder`, 'error');
 
+  // The folder keeps the bytes the uploader wrote (macOS writes "é" decomposed); the session is named in NFC.
+  const session = normaliseSessionName(folder);
   const runId = runIdForGeneration(generation);
   const slog = log.child({ session, runId });
-  const badName = sessionNameProblem(session);
+  const badName = sessionNameProblem(folder);
   if (badName) return refuse(deps, slog, session, runId, [`${badName}; rename the folder, then write _READY again`], config.defaultRecipients);
 
-  const input = deps.openBucket(bucket).child(sessionFolder(session));
+  const input = deps.openBucket(bucket).child(sessionFolder(folder));
   const marker = await input.stat('_READY');
   if (!marker) return ignored(slog, `${input.uriOf('_READY')} no longer exists`, 'warn');
   if (marker.generation !== undefined && marker.generation !== generation) {
     return ignored(slog, `${input.uriOf('_READY')} was replaced (generation ${marker.generation}, event for ${generation}); the newer event starts the run`, 'info');
   }
-  let manifestText: string;
+  let manifestText: Buffer;
   try {
-    manifestText = (await input.read('_READY')).toString('utf8');
+    // One byte over the limit is enough for the parser to refuse it, naming the limit.
+    manifestText = await input.read('_READY', { maxBytes: MANIFEST_LIMITS.bytes + 1 });
   } catch (err) {
     if (err instanceof NotFoundError) return ignored(slog, `${input.uriOf('_READY')} no longer exists`, 'warn');
     throw err;
@@ -79,11 +87,15 @@ export async function handleSessionReady(event: { type?: string; data?: unknown 
     manifestText,
     manifestUri: input.uriOf('_READY'),
     objects: await input.list(),
-    readText: async (key) => (await input.read(key)).toString('utf8'),
+    readBytes: (key, maxBytes) => input.read(key, { maxBytes }),
     policy: { allowed: config.allowedRecipients, defaults: config.defaultRecipients },
   });
   if (!check.ok) return refuse(deps, slog, session, runId, check.problems, check.recipients);
   for (const warning of check.plan.warnings) slog.warn(warning);
+
+  const env = jobEnv(check.plan, { input, outputBucket: config.outputBucket, session, runId }, slog);
+  const tooLong = overrideProblems(env);
+  if (tooLong.length > 0) return refuse(deps, slog, session, runId, tooLong, check.plan.recipients.length > 0 ? check.plan.recipients : config.defaultRecipients);
 
   const output = deps.openBucket(config.outputBucket);
   const claimKey = runClaimKey(session, generation);
@@ -96,22 +108,71 @@ export async function handleSessionReady(event: { type?: string; data?: unknown 
     return { action: 'duplicate', session, runId };
   }
 
-  const env = jobEnv(check.plan, { input, outputBucket: config.outputBucket, session, runId }, slog);
   let execution: string;
   try {
     execution = await deps.launcher.run({ env, ...(config.taskCount ? { taskCount: config.taskCount } : {}) });
   } catch (err) {
-    // Release the claim so that the redelivery Eventarc makes after this failure can start the run.
+    const permanent = permanentRunError(err, config.jobName);
+    if (permanent) {
+      // Retrying cannot help: say what to fix, keep the claim (with why) so a redelivery does nothing, and stop.
+      await output
+        .write(claimKey, JSON.stringify({ ...claim, failed: permanent }, null, 2), { contentType: 'application/json' })
+        .catch((e) => slog.error(`Could not record the failure in ${output.uriOf(claimKey)}: ${errorMessage(e)}`));
+      slog.error(`Not started, not retried: ${permanent}`);
+      await publishFailure(deps, session, runId, 'config', permanent, check.plan.recipients.length > 0 ? check.plan.recipients : config.defaultRecipients);
+      return { action: 'failed', session, runId, reason: permanent };
+    }
+    // Transient (or unknown): release the claim so that the redelivery Eventarc makes after this failure can start
+    // the run. If the call did start an execution after all, the job's own claim keeps the second one idle.
     await output.delete(claimKey).catch((e) => slog.error(`Could not release ${output.uriOf(claimKey)}: ${errorMessage(e)}`));
-    throw new Error(`Starting ${config.jobName} for session ${session} failed: ${errorMessage(err)}`, { cause: err });
+    throw new Error(`Starting ${config.jobName} for session ${session} failed, will be retried: ${errorMessage(err)}`, { cause: err });
   }
   try {
     await output.write(claimKey, JSON.stringify({ ...claim, execution }, null, 2), { contentType: 'application/json' });
   } catch (err) {
     slog.warn(`Started ${execution} but could not record it in ${output.uriOf(claimKey)}: ${errorMessage(err)}`);
   }
-  slog.info(`Started ${execution}`, { audio: check.plan.audio, recipients: check.plan.recipients.length });
+  slog.info(`Started ${execution}`, { audio: check.plan.audio.length, recipients: check.plan.recipients.length });
   return { action: 'started', session, runId, execution, env };
+}
+
+/** gRPC status codes (google-gax reports them as `code` on both transports). */
+const PERMANENT_CODES: Record<number, string> = { 3: 'INVALID_ARGUMENT', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 9: 'FAILED_PRECONDITION', 12: 'UNIMPLEMENTED', 16: 'UNAUTHENTICATED' };
+
+/**
+ * What to fix, when Cloud Run refused for a reason a retry cannot change; undefined for transient failures
+ * (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, a network error), which are retried.
+ */
+export function permanentRunError(err: unknown, jobName: string): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'number' || !Object.hasOwn(PERMANENT_CODES, code)) return undefined;
+  const detail = boundedText(errorMessage(err).replace(/^\d+ [A-Z_]+: /, ''), 500);
+  switch (PERMANENT_CODES[code]) {
+    case 'PERMISSION_DENIED':
+    case 'UNAUTHENTICATED':
+      return `Cloud Run refused to start ${jobName}: the trigger's service account (jdr-trigger) lacks roles/run.jobsExecutorWithOverrides on the job (${detail}). Run \`make deploy\` to restore the grants of terraform/iam.tf, then write _READY again.`;
+    case 'NOT_FOUND':
+      return `The Cloud Run job ${jobName} does not exist (${detail}). Deploy it with \`make deploy\`, or correct the trigger's JOB_NAME, then write _READY again.`;
+    case 'INVALID_ARGUMENT':
+      return `Cloud Run refused the settings this session starts ${jobName} with (${detail}). This is a fault of the deployment, not of the recordings: report it with this message.`;
+    default:
+      return `Cloud Run cannot start ${jobName} (${PERMANENT_CODES[code]}: ${detail}). Check the job in the Cloud Console (or \`make status\`), then write _READY again.`;
+  }
+}
+
+/**
+ * The overrides checked against Cloud Run's own limits before the call, so that a refusal names the field of
+ * _READY to change instead of coming back as INVALID_ARGUMENT. The manifest's caps keep within them today; this is
+ * the check that makes sure.
+ */
+export function overrideProblems(env: Record<string, string>): string[] {
+  return Object.entries(env)
+    .filter(([, value]) => Buffer.byteLength(value) > MAX_ENV_VALUE_BYTES)
+    .map(([variable, value]) => {
+      const bytes = Buffer.byteLength(value);
+      if (variable === 'EMAIL_TO') return `recipients: the list is too long for Cloud Run (${bytes} bytes, at most ${MAX_ENV_VALUE_BYTES}); name fewer recipients in _READY, then write it again`;
+      return `${variable}: ${bytes} bytes is more than Cloud Run takes in one setting (${MAX_ENV_VALUE_BYTES}); shorten what _READY asks for, then write it again`;
+    });
 }
 
 /** The per-session environment the job execution runs with (names from lib/config/job.ts). */
@@ -135,24 +196,31 @@ export function jobEnv(plan: SessionPlan, where: { input: Store; outputBucket: s
   if (m.model) env.WHISPER_MODEL_SIZE = m.model;
   if (m.min_speakers !== undefined) env.MIN_SPEAKERS = String(m.min_speakers);
   if (m.max_speakers !== undefined) env.MAX_SPEAKERS = String(m.max_speakers);
+  if (m.vad_threshold !== undefined) env.VAD_THRESHOLD = String(m.vad_threshold);
   return env;
 }
 
 async function refuse(deps: TriggerDeps, log: Logger, session: string, runId: string, problems: string[], recipients: string[]): Promise<TriggerOutcome> {
-  log.warn(`Session refused, no job started: ${problems.join(' | ')}`);
-  const message: CompletionInput = {
+  // Bounded: a manifest can hold thousands of problems; the group needs the first ones and a count.
+  const listed = boundedList(problems, LISTED_PROBLEMS, (n) => `… and ${n} more problems of the same kind`);
+  log.warn(`Session refused, no job started: ${boundedText(listed.join(' | '), 2000)}`);
+  await publishFailure(deps, session, runId, 'trigger', listed.join('\n'), recipients);
+  return { action: 'refused', session, runId, problems: listed };
+}
+
+/** Publishes a failure for the mailer, which adds what to do in the recipients' language. */
+async function publishFailure(deps: TriggerDeps, session: string, runId: string, stage: Stage, message: string, recipients: string[]): Promise<void> {
+  const failure: CompletionInput = {
     version: COMPLETION_VERSION,
     session,
     runId,
     status: 'failed',
-    recipients,
-    // The mailer adds what to do, in the recipients' language.
-    error: { stage: 'trigger', message: problems.join('\n') },
+    recipients: recipients.slice(0, COMPLETION_LIMITS.items),
+    error: { stage, message: boundedText(message, COMPLETION_LIMITS.text) },
     finishedAt: (deps.now?.() ?? new Date()).toISOString(),
   };
   // Throwing on a publish failure makes Eventarc redeliver; the mailer's claim on the run id keeps it to one email.
-  await deps.publish(message);
-  return { action: 'refused', session, runId, problems };
+  await deps.publish(failure);
 }
 
 function ignored(log: Logger, reason: string, level: 'debug' | 'info' | 'warn' | 'error' = 'info'): TriggerOutcome {

@@ -26,6 +26,7 @@ export function successMessage(run: RunIdentity, outcome: RunOutcome, outputPref
     stats: {
       audioSeconds: transcript.duration,
       wallSeconds: outcome.wallSeconds,
+      speechSeconds: roundTo(outcome.speechSeconds, 1),
       speakers: talkTimes(transcript),
       skippedFiles: skippedFiles(outputs.report.skipped),
     },

@@ -16,7 +16,8 @@ import type { VadEngine } from './engines/silero-vad.js';
 import { DEFAULT_VAD_OPTIONS, type SpeechRegion } from './engines/vad.js';
 import type { Progress } from './progress.js';
 import { buildReport, type Report } from './report.js';
-import { buildZip, safeFileName } from './stages/archive.js';
+import { zipFileName } from '../lib/contracts/session.js';
+import { buildZip } from './stages/archive.js';
 import { transcribeChunks } from './stages/asr.js';
 import { planChunks } from './stages/chunk.js';
 import { decodeSession } from './stages/decode.js';
@@ -83,6 +84,8 @@ export interface RunOutcome {
   outputs: WrittenOutputs;
   timings: StageTiming[];
   wallSeconds: number;
+  /** Speech the VAD found, seconds (0: nothing was transcribed). */
+  speechSeconds: number;
   /** Everything the report lists as a warning, in order; the completion message carries the first ones. */
   warnings: string[];
 }
@@ -161,7 +164,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         glossaryReplacements: corrected.replacements,
       });
       const outputs = await writeOutputs(run, transcript, report, settings, deps);
-      return { transcript, outputs, timings: run.timings, wallSeconds: run.elapsed(), warnings: run.warnings };
+      return { transcript, outputs, timings: run.timings, wallSeconds: run.elapsed(), speechSeconds: speechSeconds(regions), warnings: run.warnings };
     } finally {
       await pcm.close();
     }
@@ -262,7 +265,7 @@ async function nameSpeakers(
 async function writeOutputs(run: RunContext, transcript: Transcript, report: Report, settings: RunSettings, deps: RunDeps): Promise<WrittenOutputs> {
   const dir = join(deps.workDir, 'out');
   const paths = await run.stage('render', 'Write', () => writeRendered(renderOutputs(transcript, { formats: settings.formats, report }), dir));
-  const zipName = `${safeFileName(transcript.session)}.zip`;
+  const zipName = zipFileName(transcript.session);
   await run.stage('archive', 'Zip', () => buildZip(paths, join(dir, zipName), { folder: transcript.session }));
   const files = await run.stage('upload', 'Upload', () => uploadOutputs(deps.output, dir, { signal: deps.signal }));
   const zip = files.find((f) => f.name === zipName)!;

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import JSZip from 'jszip';
+import { safeFileName } from '../../lib/contracts/session.js';
 import { errorMessage } from '../../lib/errors.js';
 
 /**
@@ -65,12 +66,3 @@ export async function buildZip(files: readonly (ZipEntry | string)[], outPath: s
   return (await stat(outPath)).size;
 }
 
-/** A name safe as a zip folder and as an object key: no path separators, control or reserved characters. */
-export function safeFileName(name: string): string {
-  const cleaned = name
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
-    .replace(/^\.+/, '');
-  return cleaned || 'session';
-}

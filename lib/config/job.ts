@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { languageCode } from '../contracts/language.js';
+import { RUN_ID_PATTERN } from '../contracts/session.js';
 import { bucketName, decimal, emailList, parseEnvironment, wholeNumber, type Env } from './common.js';
 
 
@@ -49,7 +50,7 @@ export const JobEnvSchema = z.object({
   RUN_ID: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits, ".", "_" or "-"')
+    .regex(RUN_ID_PATTERN, 'must be letters, digits, ".", "_" or "-" (at most 100)')
     .optional(),
   WHISPER_MODEL_PATH: z.string().trim().min(1).optional(),
   WHISPER_MODEL_DIR: z.string().trim().min(1).default('models'),

@@ -43,6 +43,8 @@ export const CompletionMessageSchema = z.object({
     .object({
       audioSeconds: z.number().nonnegative(),
       wallSeconds: z.number().nonnegative(),
+      /** Speech the VAD found; 0 means nothing was transcribed. */
+      speechSeconds: z.number().nonnegative().optional(),
       speakers: z.array(z.object({ name: line, talkSeconds: z.number().nonnegative() })).max(COMPLETION_LIMITS.items).default([]),
       skippedFiles: z.array(z.object({ name: line, reason: line })).max(COMPLETION_LIMITS.items).default([]),
     })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -14,8 +15,45 @@ export const SESSIONS_FOLDER = 'sessions';
 export const READY_NAME = '_READY';
 export const DEFAULT_CONTEXT_PATH = 'context/context.yaml';
 
-/** What recorders and phones produce; the job itself probes by content, this is for early checks. */
-export const AUDIO_EXTENSIONS = ['m4a', 'mp3', 'wav', 'ogg', 'oga', 'opus', 'flac', 'aac', 'webm', 'mp4', 'mka', 'wma', 'aiff', 'aif'] as const;
+/** Containers and codecs that recorders, phones, video apps and Discord bots produce; ffprobe reads all of them. */
+export const AUDIO_EXTENSIONS = [
+  'm4a', 'mp3', 'wav', 'ogg', 'oga', 'opus', 'flac', 'aac', 'webm', 'mp4', 'mka', 'wma', 'aiff', 'aif', 'aifc',
+  '3gp', '3g2', 'amr', 'awb', 'caf', 'mov', 'mkv', 'm4b', 'm4v', 'avi', 'wv', 'ape', 'ac3', 'mp2', 'spx', 'au', 'ts', 'mts', 'w64', 'rf64',
+] as const;
+
+/** What is certainly not a recording: documents, pictures, archives, our own files. */
+const NOT_AUDIO_EXTENSIONS = new Set([
+  'txt', 'md', 'pdf', 'doc', 'docx', 'odt', 'rtf', 'csv', 'xls', 'xlsx', 'ods', 'json', 'yaml', 'yml', 'xml', 'html', 'htm',
+  'jpg', 'jpeg', 'png', 'gif', 'webp', 'heic', 'bmp', 'svg', 'tif', 'tiff', 'zip', 'rar', '7z', 'tar', 'gz',
+  'srt', 'vtt', 'rttm', 'log', 'ini', 'exe', 'dmg', 'lnk', 'url', 'ds_store', 'tmp', 'part', 'crdownload',
+]);
+const NOT_AUDIO_TYPES = /^(text|image|font)\/|^application\/(pdf|json|zip|x-yaml|yaml|xml|msword|vnd\.)/i;
+
+export function isAudioName(name: string): boolean {
+  const ext = extensionOf(name);
+  return ext !== undefined && (AUDIO_EXTENSIONS as readonly string[]).includes(ext);
+}
+
+/**
+ * Whether an object may be a recording, judged by what the trigger sees without reading it: an audio or video
+ * content type or a known container extension says yes; a document, picture or archive says no; anything else
+ * (no extension, an odd one, application/octet-stream) cannot be ruled out and is left to ffprobe in the job.
+ */
+export function mightBeAudio(name: string, contentType?: string): boolean {
+  if ((name.split('/').pop() ?? '').startsWith('.')) return false; // .DS_Store, ._part (macOS), editors' temp files
+  if (contentType && /^(audio|video)\//i.test(contentType)) return true;
+  const ext = extensionOf(name);
+  if (ext !== undefined && (AUDIO_EXTENSIONS as readonly string[]).includes(ext)) return true;
+  if (ext !== undefined && NOT_AUDIO_EXTENSIONS.has(ext)) return false;
+  if (contentType && NOT_AUDIO_TYPES.test(contentType)) return false;
+  return true;
+}
+
+function extensionOf(name: string): string | undefined {
+  const base = name.split('/').pop() ?? name;
+  const dot = base.lastIndexOf('.');
+  return dot > 0 && dot < base.length - 1 ? base.slice(dot + 1).toLowerCase() : undefined;
+}
 
 /** Letters (with their combining marks), digits, ".", "_", "-" and inner spaces; 1 to 100 characters. */
 const SESSION_NAME = /^[\p{L}\p{M}\p{N}._-](?:[\p{L}\p{M}\p{N}._ -]{0,98}[\p{L}\p{M}\p{N}._-])?$/u;
@@ -50,6 +88,28 @@ export function sessionName(input: string): string {
   return name;
 }
 
+/**
+ * The zip of a run's outputs, `sessions/<S>/<run>/<zip>`, named after the session and safe for every file system
+ * (no separators, control or reserved characters): the job writes it there and the mailer attaches nothing else.
+ */
+export function zipFileName(session: string): string {
+  return `${safeFileName(session)}.zip`;
+}
+
+/** A name safe as a zip folder and as an object key: no path separators, control or reserved characters. */
+export function safeFileName(name: string): string {
+  const cleaned = normaliseSessionName(name)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
+    .replace(/^\.+/, '');
+  return cleaned || 'session';
+}
+
+export function runFolder(session: string, runId: string): string {
+  return `${sessionFolder(normaliseSessionName(session))}/${runId}`;
+}
+
 /** A name as it may be shown in a message or an email subject: no control characters, at most 100 characters. */
 export function displayName(name: string): string {
   const clean = normaliseSessionName(name).replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ');
@@ -71,10 +131,6 @@ export function sessionPathProblem(path: string): string | undefined {
   return undefined;
 }
 
-export function isAudioName(name: string): boolean {
-  const ext = name.toLowerCase().split('.').pop() ?? '';
-  return name.includes('.') && (AUDIO_EXTENSIONS as readonly string[]).includes(ext);
-}
 
 /** `sessions/<S>` (no trailing slash). The name must have passed sessionNameProblem. */
 export function sessionFolder(session: string): string {
@@ -89,8 +145,21 @@ export function runClaimKey(session: string, generation: string): string {
   return `${sessionFolder(session)}/runs/${generation}.json`;
 }
 
+/**
+ * The mailer's claim on a run's email, which also records how sending went (`make status` shows it). A refusal
+ * names a session the trigger could not accept; its claim lives under `refused/` by a digest of the name, so
+ * every message the trigger publishes has somewhere to be claimed.
+ */
 export function emailedKey(session: string, runId: string): string {
-  return `${sessionFolder(session)}/${runId}/emailed`;
+  const folder = sessionNameProblem(session) ? `refused/${createHash('sha256').update(session).digest('hex').slice(0, 32)}` : sessionFolder(normaliseSessionName(session));
+  return `${folder}/${runId}/emailed.json`;
+}
+
+/** Run ids are folder names: letters, digits, ".", "_", "-", at most 100, never "." or "..". */
+export const RUN_ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
+
+export function isRunId(id: string): boolean {
+  return RUN_ID_PATTERN.test(id);
 }
 
 /** `sessions/<S>/_READY` → S; anything else → undefined. S is not validated here. */

@@ -64,11 +64,19 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** Formats zod issues as `field: problem` lines a user can act on. */
-export function describeIssues(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((issue) => {
+/**
+ * Formats zod issues as `field: problem` lines a user can act on. For "a name or an object" unions, zod reports
+ * only "Invalid input"; the branch the input matched in shape (the one whose problems lie deeper than its root)
+ * says what is actually wrong, so its problems are reported instead.
+ */
+export function describeIssues(error: { issues: readonly z.core.$ZodIssue[] }, prefix = ''): string[] {
+  return error.issues.flatMap((issue) => {
     const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    if (issue.code === 'invalid_union') {
+      const branch = issue.errors.find((issues) => issues.some((i) => i.path.length > 0 || i.code !== 'invalid_type'));
+      if (branch) return describeIssues({ issues: branch }, `${prefix}${where}`);
+    }
     const field = `${prefix}${where}`.replace(/^\./, '');
-    return field ? `${field}: ${issue.message}` : issue.message;
+    return [field ? `${field}: ${issue.message}` : issue.message];
   });
 }

@@ -23,8 +23,16 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function setup(overrides: { config?: Partial<MailerConfig>; smtp?: Partial<MailerConfig['smtp']> } = {}) {
-  const output = new FileStore(mkdtempSync(join(root, 'out-')));
+/** A local store that signs links the way GCS does (the mailer only needs the URL back). */
+class SigningStore extends FileStore {
+  async signedUrl(key: string, seconds: number): Promise<string> {
+    return `https://storage.example/${key}?X-Goog-Expires=${seconds}&X-Goog-Signature=test`;
+  }
+}
+
+function setup(overrides: { config?: Partial<MailerConfig>; smtp?: Partial<MailerConfig['smtp']>; signing?: boolean; port?: number } = {}) {
+  const dir = mkdtempSync(join(root, 'out-'));
+  const output = overrides.signing ? new SigningStore(dir) : new FileStore(dir);
   const config: MailerConfig = {
     outputBucket: 'out',
     smtp: { host: sink.host, port: sink.port, user: 'mailer', password: PASSWORD, tls: 'none', ...overrides.smtp },
@@ -37,7 +45,7 @@ function setup(overrides: { config?: Partial<MailerConfig>; smtp?: Partial<Maile
     ...overrides.config,
   };
   const lines: string[] = [];
-  const transport = createSmtpTransport(config.smtp);
+  const transport = createSmtpTransport(overrides.port ? { ...config.smtp, port: overrides.port } : config.smtp);
   const deps: MailerDeps = { config, output, send: (mail) => transport.sendMail(mail), log: createLogger({ json: true, minSeverity: 'DEBUG', write: (l) => lines.push(l) }) };
   return { deps, output, lines };
 }
@@ -69,7 +77,7 @@ describe('mailer core', () => {
     const above = await handleCompletionEvent(await success(t2, fits + 1), t2.deps);
     // A file:// store cannot sign links: the email says where the files are instead.
     assert.equal(above.action === 'sent' && above.delivery, 'unavailable');
-    assert.match(sink.messages.at(-1)!.text ?? '', /les fichiers sont dans file:\/\/\S+s1\.zip/);
+    assert.match(sink.messages.at(-1)!.text ?? '', /les fichiers sont dans file:\/\/\S+sessions\/s1\/r1\/s1\.zip/);
   });
 
   it('claims the run so a redelivered message sends nothing twice', async () => {
@@ -79,9 +87,10 @@ describe('mailer core', () => {
     assert.equal((await handleCompletionEvent(e, t.deps)).action, 'sent');
     assert.equal((await handleCompletionEvent(e, t.deps)).action, 'duplicate');
     assert.equal(sink.messages.length, sent + 1);
-    const claim = JSON.parse((await t.output.read('sessions/s1/r1/emailed')).toString());
+    const claim = JSON.parse((await t.output.read('sessions/s1/r1/emailed.json')).toString());
     assert.equal(claim.messageId, '7');
     assert.equal(claim.accepted, 1);
+    assert.equal(claim.state, 'sent');
   });
 
   it('throws and releases the claim when SMTP is down, then sends on redelivery', async () => {
@@ -90,7 +99,7 @@ describe('mailer core', () => {
     await closed.close();
     const down = setup({ smtp: { port } });
     await assert.rejects(handleCompletionEvent(event({}), down.deps), /Emailing session s1 \(run r1\) failed, will be retried: .*ECONNREFUSED/);
-    assert.equal(await down.output.stat('sessions/s1/r1/emailed'), undefined, 'claim released');
+    assert.equal(await down.output.stat('sessions/s1/r1/emailed.json'), undefined, 'claim released');
     const up = { ...down.deps, send: setup().deps.send };
     assert.equal((await handleCompletionEvent(event({}), up)).action, 'sent');
   });
@@ -99,7 +108,7 @@ describe('mailer core', () => {
     const t = setup();
     const outcome = await handleCompletionEvent(event({ recipients: ['gone@club.example'] }), t.deps);
     assert.equal(outcome.action, 'refused');
-    assert.ok(await t.output.stat('sessions/s1/r1/emailed'), 'claim kept: a redelivery is a no-op');
+    assert.ok(await t.output.stat('sessions/s1/r1/emailed.json'), 'claim kept: a redelivery is a no-op');
     assert.equal((await handleCompletionEvent(event({ recipients: ['gone@club.example'] }), t.deps)).action, 'duplicate');
     const partial = setup();
     const some = await handleCompletionEvent(event({ runId: 'r2', recipients: ['gone@club.example', 'alice@club.example'] }), partial.deps);
@@ -153,5 +162,97 @@ describe('mailer core', () => {
     assert.match(err.message, /Invalid login|535/);
     const everything = [...t.lines, err.message, String(err.stack), JSON.stringify(err), String((err.cause as Error)?.message)].join('\n');
     assert.ok(!everything.includes(PASSWORD), 'no password in any line');
+  });
+
+  describe('SMTP answers', () => {
+    let small: SmtpSink;
+    before(async () => {
+      small = await startSmtpSink({ maxMessageBytes: 4000 });
+    });
+    after(() => small.close());
+    const viaSmall = (signing = true) => setup({ signing, smtp: { user: undefined, password: undefined }, config: { attachLimitBytes: 100_000 }, port: small.port });
+
+    it('a zip the server refuses for its size (552) is sent again as a link', async () => {
+      const t = viaSmall();
+      const sent = small.messages.length;
+      const outcome = await handleCompletionEvent(await success(t, 20_000), t.deps);
+      assert.equal(outcome.action === 'sent' && outcome.delivery, 'link');
+      assert.equal(small.refused.at(-1)?.code, 552, 'the first try carried the attachment and was refused');
+      const mail = small.messages[sent]!;
+      assert.equal(mail.attachments.length, 0);
+      assert.match(mail.text ?? '', /https:\/\/storage\.example\/sessions\/s1\/r1\/s1\.zip\?X-Goog-Expires=3600/);
+      const claim = JSON.parse((await t.output.read('sessions/s1/r1/emailed.json')).toString());
+      assert.equal(claim.state, 'sent');
+      assert.equal(claim.delivery, 'link');
+      assert.equal(claim.fellBack.code, 552);
+    });
+
+    it('a 4xx answer (greylisting) is retried: the claim is released and the redelivery sends', async () => {
+      const t = viaSmall();
+      small.answerNext({ code: 451, message: '4.7.1 Greylisted, please try again later' });
+      await assert.rejects(handleCompletionEvent(event({}), t.deps), /will be retried: .*451|Greylisted/);
+      assert.equal(await t.output.stat('sessions/s1/r1/emailed.json'), undefined, 'claim released');
+      const sent = small.messages.length;
+      assert.equal((await handleCompletionEvent(event({}), t.deps)).action, 'sent');
+      assert.equal(small.messages.length, sent + 1);
+    });
+
+    it('another 5xx is final: recorded in emailed.json with the answer, and a redelivery sends nothing', async () => {
+      const t = viaSmall();
+      small.answerNext({ code: 554, message: '5.7.1 Message rejected as spam' });
+      const outcome = await handleCompletionEvent(event({}), t.deps);
+      assert.equal(outcome.action, 'refused');
+      const claim = JSON.parse((await t.output.read('sessions/s1/r1/emailed.json')).toString());
+      assert.equal(claim.state, 'refused');
+      assert.equal(claim.smtp.code, 554);
+      assert.match(claim.smtp.response, /5\.7\.1 Message rejected as spam/);
+      assert.equal((await handleCompletionEvent(event({}), t.deps)).action, 'duplicate');
+    });
+
+    it('a message too big without an attachment to drop is final too', async () => {
+      const t = viaSmall();
+      const outcome = await handleCompletionEvent(event({ error: { stage: 'asr', message: 'x'.repeat(10_000) } }), t.deps);
+      assert.equal(outcome.action, 'refused');
+      const claim = JSON.parse((await t.output.read('sessions/s1/r1/emailed.json')).toString());
+      assert.equal(claim.smtp.code, 552);
+    });
+  });
+
+  describe('forged completion messages', () => {
+    const zipCases: Array<[string, (t: ReturnType<typeof setup>) => string]> = [
+      ["another session's zip", (t) => t.output.uriOf('sessions/other/r9/other.zip')],
+      ['a claim file of its own run', (t) => t.output.uriOf('sessions/s1/r1/emailed.json')],
+      ['a path with ..', (t) => `${t.output.uri}sessions/s1/r1/../../other/r9/other.zip`],
+      ["the bucket's root", (t) => t.output.uri],
+      ['another bucket', () => 'gs://someone-else/sessions/s1/r1/s1.zip'],
+    ];
+    for (const [name, zip] of zipCases) {
+      it(`attaches nothing when the message names ${name}, refuses it with a log line and acknowledges it`, async () => {
+        const t = setup({ signing: true });
+        await t.output.write('sessions/other/r9/other.zip', randomBytes(200));
+        await t.output.write('sessions/s1/r1/s1.zip', randomBytes(200));
+        const sent = sink.messages.length;
+        const outcome = await handleCompletionEvent(event({ status: 'succeeded', error: undefined, outputs: { prefix: t.output.uri, zip: zip(t), files: [] } }), t.deps);
+        assert.equal(outcome.action, 'refused');
+        assert.equal(sink.messages.length, sent, 'no email');
+        assert.ok(t.lines.some((l) => JSON.parse(l).severity === 'ERROR' && /Refused: the message names/.test(JSON.parse(l).message)));
+        assert.equal(JSON.parse((await t.output.read('sessions/s1/r1/emailed.json')).toString()).state, 'refused');
+      });
+    }
+
+    it('attaches only the zip of its own run, whatever the message says of its prefix', async () => {
+      const t = setup();
+      const sent = sink.messages.length;
+      await t.output.write('sessions/s1/r1/s1.zip', randomBytes(100));
+      const e = event({ status: 'succeeded', error: undefined, outputs: { prefix: 'gs://elsewhere/', zip: t.output.uriOf('sessions/s1/r1/s1.zip'), files: [] } });
+      assert.equal((await handleCompletionEvent(e, t.deps)).action, 'sent');
+      assert.equal((await sink.waitForMessages(sent + 1))[sent]!.attachments[0]?.filename, 's1.zip');
+    });
+
+    it('acknowledges a finished run claimed for a session name the job could never have used', async () => {
+      const t = setup();
+      const outcome = await handleCompletionEvent(event({ status: 'succeeded', error: undefined, session: 'a$b' }), t.deps);
+      assert.equal(outcome.action, 'ignored');
+    });
   });
 });

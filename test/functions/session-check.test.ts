@@ -10,9 +10,9 @@ function input(manifestText: string, objects: Array<Partial<ObjectInfo> & { key:
     manifestText,
     manifestUri: 'gs://in/sessions/s/_READY',
     objects: objects.map((o) => ({ size: 10, ...o })),
-    readText: async (key) => {
+    readBytes: async (key, maxBytes) => {
       if (texts[key] === undefined) throw new Error(`no ${key}`);
-      return texts[key]!;
+      return Buffer.from(texts[key]!).subarray(0, maxBytes);
     },
     policy,
   };
@@ -54,7 +54,6 @@ describe('session check', () => {
     ['files outside the folder', input('files: [{name: ../x/a.m4a}, {name: /etc/passwd}, {name: "a\\\\b.m4a"}, {name: a//b.m4a}]', [{ key: 'a.m4a' }]), [/\.\.\/x\/a\.m4a" must stay inside/, /\/etc\/passwd" must be a plain path/, /"a\\b\.m4a" must be a plain path/, /a\/\/b\.m4a" must stay inside/]],
     ['a context outside the folder', input('context: ../../secrets.yaml', [{ key: 'a.m4a' }]), [/context: "\.\.\/\.\.\/secrets\.yaml" must stay inside/]],
     ['a named context that is missing', input('context: context/ctx.yaml', [{ key: 'a.m4a' }]), [/context\/ctx\.yaml is named in _READY but not in the session folder/]],
-    ['a broken default context', input('', [{ key: 'a.m4a' }, { key: 'context/context.yaml' }], { 'context/context.yaml': 'speakers: 3' }), [/context\/context\.yaml is invalid|context\.yaml/]],
     ['a foreign recipient', input('recipients: [alice@club.example, eve@evil.example]', [{ key: 'a.m4a' }]), [/eve@evil\.example is not on this deployment's allow-list/]],
   ];
   for (const [name, given, expected] of refusals) {
@@ -70,6 +69,34 @@ describe('session check', () => {
     assert.ok(!result.ok);
     assert.equal(result.problems.length, 3);
     assert.deepEqual(result.recipients, ['alice@club.example']);
+  });
+
+  it('goes ahead without a broken context, saying why (the job transcribes without it and the email says so)', async () => {
+    for (const text of ['speakers: 3', 'speakers: [ {id: a', 'a: &a [1,2,3,4,5,6,7,8,9,10]\n' + Array.from({ length: 8 }, (_, i) => `l${i}: &l${i} [${Array(10).fill(i === 0 ? '*a' : `*l${i - 1}`).join(',')}]`).join('\n')]) {
+      const result = await checkSession(input('', [{ key: 'a.m4a' }, { key: 'context/context.yaml' }], { 'context/context.yaml': text }));
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.equal(result.plan.contextKey, 'context/context.yaml');
+      assert.match(result.plan.warnings.join('\n'), /context\/context\.yaml [\s\S]*transcribed without its context/);
+    }
+  });
+
+  it('judges audio as the job will: by content type or container, refusing only what is certainly not a recording', async () => {
+    const objects = [
+      { key: 'enregistrement.3gp' },
+      { key: 'zoom.mov' },
+      { key: 'recorder-0001' },
+      { key: 'craig.data', contentType: 'audio/flac' },
+      { key: 'odd.xyz', contentType: 'application/octet-stream' },
+      { key: 'notes.txt' },
+      { key: 'photo.jpg' },
+      { key: 'plan.pdf', contentType: 'application/pdf' },
+      { key: 'readme', contentType: 'text/plain' },
+    ];
+    const result = await checkSession(input('', objects));
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(result.plan.audio, ['enregistrement.3gp', 'zoom.mov', 'recorder-0001', 'craig.data', 'odd.xyz']);
+    const none = await checkSession(input('', [{ key: 'notes.txt' }, { key: 'photo.jpg' }, { key: 'readme', contentType: 'text/plain' }]));
+    assert.ok(!none.ok && /no recording in the session folder/.test(none.problems.join()));
   });
 
   it('treats the context folder, runs, _READY and hidden files as control data', () => {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { handleSessionReady, jobEnv, STORAGE_FINALIZED, type JobLauncher, type TriggerDeps } from '../../functions/trigger-core.js';
+import { handleSessionReady, jobEnv, overrideProblems, STORAGE_FINALIZED, type JobLauncher, type TriggerDeps } from '../../functions/trigger-core.js';
+import { aliasBomb } from '../support/bombs.js';
 import type { TriggerConfig } from '../../lib/config/trigger.js';
 import { parseCompletionMessage, type CompletionInput } from '../../lib/contracts/completion.js';
 import { memoryLogger } from '../../lib/log.js';
@@ -111,16 +112,111 @@ describe('trigger core', () => {
     assert.equal(t.published[0]!.runId, t.published[1]!.runId);
   });
 
-  it('releases the claim and throws when Cloud Run refuses, so the redelivery can start the job', async () => {
+  for (const [name, code] of [['UNAVAILABLE', 14], ['DEADLINE_EXCEEDED', 4], ['RESOURCE_EXHAUSTED', 8], ['a network error', undefined]] as const) {
+    it(`releases the claim and throws on a transient Run API error (${name}), so the redelivery can start the job`, async () => {
+      const t = setup();
+      await t.put('sessions/s1/a.m4a', 'audio');
+      await t.put('sessions/s1/_READY', '');
+      const event = await t.event('sessions/s1/_READY');
+      t.launcher.failNext = Object.assign(new Error(`${code ?? ''} ${name}: try later`), code === undefined ? { code: 'ECONNRESET' } : { code });
+      await assert.rejects(handleSessionReady(event, t.deps), /Starting projects\/p\/locations\/r\/jobs\/transcribe for session s1 failed, will be retried/);
+      assert.equal(await t.bucket('out').stat(`sessions/s1/runs/${event.data.generation}.json`), undefined);
+      assert.equal(t.published.length, 0, 'no email for a hiccup');
+      assert.equal((await handleSessionReady(event, t.deps)).action, 'started');
+      assert.equal(t.launcher.runs.length, 1);
+    });
+  }
+
+  for (const [name, code, says] of [
+    ['PERMISSION_DENIED', 7, /lacks roles\/run\.jobsExecutorWithOverrides on the job/],
+    ['NOT_FOUND', 5, /The Cloud Run job projects\/p\/locations\/r\/jobs\/transcribe does not exist.*make deploy/],
+    ['INVALID_ARGUMENT', 3, /Cloud Run refused the settings this session starts/],
+    ['UNAUTHENTICATED', 16, /lacks roles\/run\.jobsExecutorWithOverrides/],
+    ['FAILED_PRECONDITION', 9, /Cloud Run cannot start .*FAILED_PRECONDITION/],
+  ] as const) {
+    it(`a permanent Run API error (${name}) sends a failure email saying what to fix, and stops`, async () => {
+      const t = setup();
+      await t.put('sessions/s1/a.m4a', 'audio');
+      await t.put('sessions/s1/_READY', 'recipients: [alice@club.example]');
+      const event = await t.event('sessions/s1/_READY');
+      t.launcher.failNext = Object.assign(new Error(`${code} ${name}: refused by the test`), { code });
+      const outcome = await handleSessionReady(event, t.deps);
+      assert.equal(outcome.action, 'failed');
+      assert.equal(t.published.length, 1);
+      const message = parseCompletionMessage(t.published[0]);
+      assert.equal(message.error?.stage, 'config', 'the advice is to forward it to whoever runs the service');
+      assert.match(message.error!.message, says);
+      assert.deepEqual(message.recipients, ['alice@club.example']);
+      const claim = JSON.parse((await t.bucket('out').read(`sessions/s1/runs/${event.data.generation}.json`)).toString());
+      assert.match(claim.failed, says);
+      assert.equal((await handleSessionReady(event, t.deps)).action, 'duplicate', 'a redelivery does nothing');
+      assert.equal(t.published.length, 1);
+    });
+  }
+
+  it('checks the overrides against Cloud Run before the call: an env value is at most 32,768 bytes', () => {
+    assert.deepEqual(overrideProblems({ RUN_ID: 'r', INPUT_PREFIX: 'gs://in/sessions/s/' }), []);
+    const [problem] = overrideProblems({ EMAIL_TO: Array.from({ length: 5000 }, (_, i) => `p${i}@club.example`).join(',') });
+    assert.match(problem!, /^recipients: the list is too long for Cloud Run \(\d+ bytes, at most 32768\); name fewer recipients/);
+    assert.equal(overrideProblems({ X: 'x'.repeat(32_768) }).length, 0);
+    assert.equal(overrideProblems({ X: 'é'.repeat(16_385) }).length, 1, 'counted in bytes, not characters');
+  });
+
+  it('names the session in composed Unicode and reads the folder as written ("Séance 12" from macOS)', async () => {
+    const t = setup();
+    const folder = 'sessions/Se\u0301ance 12';
+    await t.put(`${folder}/a.m4a`, 'audio');
+    await t.put(`${folder}/_READY`, '');
+    const outcome = await handleSessionReady(await t.event(`${folder}/_READY`), t.deps);
+    assert.equal(outcome.action, 'started', JSON.stringify(outcome));
+    const env = t.launcher.runs[0]!.env;
+    assert.equal(env.OUTPUT_PREFIX, 'sessions/Séance 12');
+    // The recordings are read where they are: under the decomposed folder name.
+    assert.ok(decodeURI(env.INPUT_PREFIX!).endsWith('/in/sessions/Se\u0301ance 12/'), env.INPUT_PREFIX);
+    assert.equal(outcome.action === 'started' && outcome.session, 'Séance 12');
+  });
+
+  it('reads at most 256 KB of _READY: a 50 MB marker is refused naming the limit, with a refusal email', async () => {
     const t = setup();
     await t.put('sessions/s1/a.m4a', 'audio');
-    await t.put('sessions/s1/_READY', '');
-    const event = await t.event('sessions/s1/_READY');
-    t.launcher.failNext = new Error('14 UNAVAILABLE: connection refused');
-    await assert.rejects(handleSessionReady(event, t.deps), /Starting projects\/p\/locations\/r\/jobs\/transcribe for session s1 failed: 14 UNAVAILABLE/);
-    assert.equal(await t.bucket('out').stat(`sessions/s1/runs/${event.data.generation}.json`), undefined);
-    assert.equal((await handleSessionReady(event, t.deps)).action, 'started');
-    assert.equal(t.launcher.runs.length, 1);
+    await t.bucket('in').write('sessions/s1/_READY', Buffer.alloc(50 * 1024 * 1024, 'files: []\n'));
+    const heap = process.memoryUsage().rss;
+    const outcome = await handleSessionReady(await t.event('sessions/s1/_READY'), t.deps);
+    assert.equal(outcome.action, 'refused');
+    assert.match(parseCompletionMessage(t.published[0]).error!.message, /_READY is larger than 256 KB/);
+    assert.ok(process.memoryUsage().rss - heap < 40e6, 'the marker was not read whole');
+  });
+
+  it('starts a session whose context.yaml is an alias bomb or full of built-in keys, warning about it', async () => {
+    for (const context of [aliasBomb(28 * 1024, { aliases: 90 }), 'constructor: 1\ntoString: 2\n__proto__: 3\nhasOwnProperty: 4\n']) {
+      const t = setup();
+      await t.put('sessions/s1/a.m4a', 'audio');
+      await t.put('sessions/s1/context/context.yaml', context);
+      await t.put('sessions/s1/_READY', 'constructor: 1\n__proto__: 2\n');
+      const outcome = await handleSessionReady(await t.event('sessions/s1/_READY'), t.deps);
+      assert.equal(outcome.action, 'started', JSON.stringify(outcome));
+      assert.ok(t.log.lines.some((l) => l.severity === 'WARNING' && /context\.yaml/.test(l.message)), 'the context problem is logged');
+      assert.ok(t.log.lines.some((l) => /unknown field "constructor"/.test(l.message)));
+    }
+  });
+
+  it('lists at most 20 problems in a refusal, then how many more', async () => {
+    const t = setup();
+    await t.put('sessions/s1/a.m4a', 'audio');
+    await t.put('sessions/s1/_READY', `files: [${Array.from({ length: 300 }, (_, i) => `{name: missing-${i}.m4a}`).join(', ')}]`);
+    const outcome = await handleSessionReady(await t.event('sessions/s1/_READY'), t.deps);
+    assert.equal(outcome.action, 'refused');
+    const lines = parseCompletionMessage(t.published[0]).error!.message.split('\n');
+    assert.equal(lines.length, 21);
+    assert.equal(lines[20], '… and 280 more problems of the same kind');
+  });
+
+  it('passes vad_threshold on to the job', async () => {
+    const t = setup();
+    await t.put('sessions/s1/a.m4a', 'audio');
+    await t.put('sessions/s1/_READY', 'vad_threshold: 0.3');
+    await handleSessionReady(await t.event('sessions/s1/_READY'), t.deps);
+    assert.equal(t.launcher.runs[0]!.env.VAD_THRESHOLD, '0.3');
   });
 
   it('refuses a faulty session with a failure message to the allowed recipients, and starts nothing', async () => {

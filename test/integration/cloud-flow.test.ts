@@ -114,7 +114,7 @@ describe('cloud flow on loopback', () => {
     const status = JSON.parse(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}status.json`)!.data.toString());
     assert.equal(status.state, 'succeeded');
     assert.ok(status.timings.some((t: { stage: string }) => t.stage === 'asr'));
-    assert.ok(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}emailed`), 'the mailer claimed the run');
+    assert.ok(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}emailed.json`), 'the mailer claimed the run');
   });
 
   it('the same _READY delivered 5 times (2 at once) starts one job', async () => {

@@ -11,6 +11,11 @@ export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
   /** Recipients answered `550 5.1.1` at RCPT TO (compared case-insensitively). */
   refuseRecipients?: string[];
+  /**
+   * Messages larger than this are answered `552 5.3.4` after DATA, as Gmail and most servers do. The limit is not
+   * advertised (no SIZE extension), so the client learns it only from the refusal.
+   */
+  maxMessageBytes?: number;
 }
 
 export interface ReceivedAttachment {
@@ -44,6 +49,10 @@ export interface SmtpSink {
   /** Every accepted message, in arrival order; a message is here before the client's sendMail resolves. */
   messages: ReceivedMail[];
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
+  /** The next messages' DATA is answered with these codes, in order (e.g. 451 greylisting, 554 refusal), then normally. */
+  answerNext(...answers: Array<{ code: number; message: string }>): void;
+  /** Messages refused so far, with the answer given. */
+  refused: Array<{ code: number; message: string; bytes: number }>;
   /** Stops listening: later connections get ECONNREFUSED. Open sessions are told 421 and cut. */
   close(): Promise<void>;
 }
@@ -67,6 +76,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const waiters = new Set<() => void>();
   const refused = new Set((options.refuseRecipients ?? []).map((a) => a.toLowerCase()));
   const { auth } = options;
+  const queued: Array<{ code: number; message: string }> = [];
+  const refusedMessages: Array<{ code: number; message: string; bytes: number }> = [];
 
   const server = new SMTPServer({
     secure: false,
@@ -78,6 +89,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     logger: false,
     // Sessions left open (pooled clients) would otherwise hold close() for 30 s.
     closeTimeout: 100,
+    ...(options.maxMessageBytes !== undefined ? { size: options.maxMessageBytes, hideSize: true } : {}),
     onAuth(login: SMTPServerAuthentication, _session: SMTPServerSession, callback) {
       if (auth && login.username === auth.user && login.password === auth.pass) return callback(null, { user: { name: login.username, method: login.method } });
       callback(smtpError('5.7.8 Authentication credentials invalid', 535));
@@ -92,6 +104,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       stream.on('error', callback);
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
+        const answer = queued.shift();
+        if (answer) {
+          refusedMessages.push({ ...answer, bytes: raw.length });
+          return callback(smtpError(answer.message, answer.code));
+        }
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+          const refusal = { code: 552, message: '5.3.4 Message size exceeds fixed maximum message size' };
+          refusedMessages.push({ ...refusal, bytes: raw.length });
+          return callback(smtpError(refusal.message, refusal.code));
+        }
         // Parse before answering 250, so a message is recorded by the time the client hears it was accepted.
         simpleParser(raw).then(
           (parsed) => {
@@ -148,6 +170,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         waiters.add(wake);
       });
     },
+    answerNext: (...answers) => queued.push(...answers),
+    refused: refusedMessages,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
