@@ -187,8 +187,9 @@ async function makeFolder(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    let ancestor = dirname(dir);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EEXIST') throw err;
+    let ancestor = dir;
     while (ancestor !== dirname(ancestor) && !(await stat(ancestor).catch(() => undefined))) ancestor = dirname(ancestor);
     const info = await stat(ancestor).catch(() => undefined);
     if (info && !info.isDirectory()) throw Object.assign(new Error(`${ancestor} is a file, not a folder`), { code: 'ENOTDIR', path: ancestor });

@@ -22,6 +22,24 @@ const success: CompletionMessage = parseCompletionMessage({
 });
 
 describe('emails', () => {
+  it('say when no speech was found, and what to try, in the group\'s language', () => {
+    const quiet = parseCompletionMessage({ ...success, stats: { ...success.stats, speechSeconds: 0, speakers: [] }, warnings: ['No speech was found in the recordings (speech detection threshold 0.5), so nothing was transcribed.'] });
+    const fr = renderEmail(quiet, { kind: 'attached', filename: 'seance-12.zip', bytes: 2000 }, 'fr').text;
+    assert.match(fr, /Aucune parole n’a été détectée dans les enregistrements : rien n’a été transcrit\. .*« vad_threshold: 0\.3 »/);
+    assert.match(fr, /À vérifier \(le détail est dans report\.md\) :\n {2}- No speech was found/);
+    const en = renderEmail(quiet, { kind: 'attached', filename: 'seance-12.zip', bytes: 2000 }, 'en').text;
+    assert.match(en, /No speech was found in the recordings, so nothing was transcribed\. .*"vad_threshold: 0\.3"/);
+    assert.doesNotMatch(renderEmail(success, { kind: 'attached', filename: 'seance-12.zip', bytes: 2000 }, 'fr').text, /Aucune parole|À vérifier/);
+  });
+
+  it('show a session name safely: composed, without control characters, bounded', () => {
+    const odd = parseCompletionMessage({ ...success, status: 'failed', outputs: undefined, stats: undefined, session: 'Se\u0301ance\r\nBcc: eve@evil.example', error: { stage: 'trigger', message: 'x' } });
+    const { subject, text } = renderEmail(odd, { kind: 'unavailable', location: undefined }, 'fr');
+    assert.equal(subject, 'Échec de la transcription : Séance Bcc: eve@evil.example');
+    assert.doesNotMatch(subject, /[\r\n]/);
+    assert.match(text, /« Séance Bcc/);
+  });
+
   it('tell a French group what it has: duration, speakers by talk time, what is inside the zip, skipped files', () => {
     const { subject, text } = renderEmail(success, { kind: 'attached', filename: 'seance-12.zip', bytes: 150_000 }, 'fr');
     assert.equal(subject, 'Transcription prête : seance-12');

@@ -13,6 +13,7 @@ import type { CompletionPublisher } from '../../lib/pubsub.js';
 import { startGcsServer, type GcsServer } from '../integration/gcs-server.js';
 import { startPubSubServer, type PubSubServer } from '../integration/pubsub-server.js';
 import { dialogueWav, scratchDir } from '../support/fixtures.js';
+import { wavBytes } from '../support/espeak.js';
 import { TINY_DIMS, writeGgmlModel } from '../support/ggml-model.js';
 import { ScriptedAsr } from '../support/scripted-asr.js';
 
@@ -27,7 +28,8 @@ before(async () => {
   await admin.createTopic('completions');
   await admin.close();
   const { wav } = await dialogueWav();
-  for (const s of ['ok', 'flaky', 'republish', 'real', 'nomodel']) gcs.putObject('jdr-in', `sessions/${s}/dialogue.wav`, readFileSync(wav));
+  for (const s of ['ok', 'flaky', 'republish', 'real', 'nomodel', 'twice', 'race', 'retried']) gcs.putObject('jdr-in', `sessions/${s}/dialogue.wav`, readFileSync(wav));
+  gcs.putObject('jdr-in', 'sessions/quiet/room.wav', wavBytes(new Int16Array(5 * 16000)));
 });
 after(async () => {
   await gcs.close();
@@ -47,9 +49,18 @@ function env(session: string, extra: Record<string, string> = {}) {
     MAX_RETRIES: '2',
     BEAM_SIZE: '1',
     THREADS: '1',
+    CLOUD_RUN_EXECUTION: `transcribe-${session}-a`,
     ...extra,
   };
 }
+
+/** Every object of a run's folder with its generation: what a second execution must leave exactly as it was. */
+const snapshot = (session: string) =>
+  gcs
+    .objects('jdr-out')
+    .filter((o) => o.name.startsWith(`sessions/${session}/`))
+    .map((o) => `${o.name}@${o.generation}`)
+    .sort();
 
 function capture(asr = new ScriptedAsr()) {
   const lines: Array<{ severity: string; message: string }> = [];
@@ -138,6 +149,53 @@ describe('job main (Cloud Run entry)', () => {
     assert.equal(await main(env('republish', { CLOUD_RUN_TASK_ATTEMPT: '1' }), retry.deps), 0);
     assert.equal(lastFor('republish')?.status, 'succeeded');
     assert.equal(retry.asr.calls.length, 0);
+  });
+
+  it('a second execution of the same run finds the claim and leaves without touching anything', async () => {
+    const first = capture();
+    assert.equal(await main(env('twice'), first.deps), 0);
+    assert.equal(lastFor('twice')?.status, 'succeeded');
+    const claim = JSON.parse(gcs.getObject('jdr-out', 'sessions/twice/run-twice/execution.json')!.data.toString());
+    assert.equal(claim.execution, 'transcribe-twice-a');
+    const before = snapshot('twice');
+    const published = messages().length;
+
+    const second = capture(new ScriptedAsr(new Error('must not run')));
+    assert.equal(await main(env('twice', { CLOUD_RUN_EXECUTION: 'transcribe-twice-b' }), second.deps), 0);
+    assert.equal(second.asr.calls.length, 0);
+    assert.deepEqual(snapshot('twice'), before, 'no object written, replaced or removed');
+    assert.equal(messages().length, published, 'no second completion message');
+    assert.ok(second.lines.some((l) => /belongs to execution transcribe-twice-a/.test(l.message)));
+  });
+
+  it('two executions started together: exactly one transcribes and publishes', async () => {
+    const a = capture();
+    const b = capture();
+    const published = messages().length;
+    const codes = await Promise.all([main(env('race', { CLOUD_RUN_EXECUTION: 'race-a' }), a.deps), main(env('race', { CLOUD_RUN_EXECUTION: 'race-b' }), b.deps)]);
+    assert.deepEqual(codes, [0, 0]);
+    assert.equal(Math.min(a.asr.calls.length, b.asr.calls.length), 0, 'one of them did nothing');
+    assert.equal(messages().filter((m) => m.session === 'race').length, 1);
+    assert.equal(messages().length, published + 1);
+  });
+
+  it('a retried task of the owning execution goes on where the first attempt failed', async () => {
+    const crashed = capture(new ScriptedAsr(new Error('whisper-cli was killed (SIGKILL)')));
+    assert.equal(await main(env('retried', { CLOUD_RUN_TASK_ATTEMPT: '0' }), crashed.deps), 1);
+    const retry = capture();
+    assert.equal(await main(env('retried', { CLOUD_RUN_TASK_ATTEMPT: '1' }), retry.deps), 0);
+    assert.ok(retry.asr.calls.length >= 1, 'the retry transcribed');
+    assert.equal(lastFor('retried')?.status, 'succeeded');
+  });
+
+  it('a session without speech succeeds with an empty transcript, and the message says so for the email', async () => {
+    const { deps, asr } = capture();
+    assert.equal(await main(env('quiet'), { ...deps, engines: async () => ({ asr, vad: await SileroVad.create() }) }), 0);
+    assert.equal(asr.calls.length, 0);
+    const m = lastFor('quiet')!;
+    assert.equal(m.status, 'succeeded');
+    assert.equal(m.stats?.speechSeconds, 0);
+    assert.ok(m.warnings.some((w) => /No speech was found/.test(w)), JSON.stringify(m.warnings));
   });
 
   it('leaves extra parallel tasks idle', async () => {

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -14,7 +16,9 @@ import { pathToFileURL } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { ConfigError, TransientError } from '../../lib/errors.js';
 import { createStorageClient } from '../../lib/storage/gcs-client.js';
-import { FileStore, GcsStore, joinKey, NotFoundError, openStore, PreconditionFailedError, type Store } from '../../lib/storage/index.js';
+import { checkWritable, FileStore, GcsStore, joinKey, NotFoundError, openStore, PreconditionFailedError, type Store } from '../../lib/storage/index.js';
+
+const run = promisify(execFile);
 import { startGcsServer, testServiceAccount, type GcsServer } from '../integration/gcs-server.js';
 
 const MiB = 1024 * 1024;
@@ -146,6 +150,31 @@ for (const backend of backends) {
       await assert.rejects(s.read('gone.txt'), NotFoundError);
     });
 
+    it('reads at most maxBytes when asked, and an empty object as empty', async () => {
+      const s = store('bounded');
+      await s.write('big.txt', 'x'.repeat(10_000));
+      assert.equal((await s.read('big.txt', { maxBytes: 100 })).length, 100);
+      assert.equal((await s.read('big.txt', { maxBytes: 20_000 })).length, 10_000);
+      await s.write('empty', '');
+      assert.equal((await s.read('empty', { maxBytes: 100 })).length, 0);
+    });
+
+    it('an upload whose source fails halfway leaves no object, not a truncated one', async () => {
+      const s = store('failed-upload');
+      // A folder reads as an error after it opens: the failure lands mid-transfer, like a full disk.
+      const broken = join(scratch, `${backend.name}-not-a-file`);
+      await mkdir(broken, { recursive: true });
+      await assert.rejects(s.upload(broken, 'transcript.json'));
+      assert.equal(await s.stat('transcript.json'), undefined);
+      assert.deepEqual((await s.list()).map((o) => o.key), []);
+    });
+
+    it('takes a write check: a probe object written and removed', async () => {
+      const s = store('write-check');
+      await checkWritable(s);
+      assert.deepEqual(await s.list(), []);
+    });
+
     it('refuses keys that climb out of the store with ".."', async () => {
       const s = store('escape');
       assert.throws(() => s.uriOf('a/../../etc/passwd'), /\.\./);
@@ -155,6 +184,36 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('FileStore specifics', () => {
+  it('never shows a half-written file: writes land under a temporary name and are renamed', async () => {
+    const s = new FileStore(join(scratch, 'atomic'));
+    await s.write('a.json', '{"v":1}');
+    await s.write('a.json', '{"v":2}');
+    assert.equal((await s.read('a.json')).toString(), '{"v":2}');
+    assert.deepEqual(await readdir(join(scratch, 'atomic')), ['a.json'], 'no temporary file left beside it');
+  });
+
+  it('names the real cause when the output cannot be written: a file in the path', async () => {
+    await writeFile(join(scratch, 'plain-file'), 'x');
+    await assert.rejects(checkWritable(new FileStore(join(scratch, 'plain-file', 'out'))), (e: unknown) => e instanceof ConfigError && /plain-file: part of the path is a file, not a folder/.test(e.message));
+  });
+
+  it('names the real cause when the output cannot be written: a read-only file system (not ENOENT)', async (t) => {
+    const probe = await run('unshare', ['-m', 'true']).then(() => true, () => false);
+    if (!probe) {
+      if (process.env.CI === 'true') assert.fail('unshare -m is needed to mount a read-only folder (run the tests as root, as .ci/run does)');
+      return t.skip('needs unshare -m (root) to mount a read-only folder');
+    }
+    const dir = join(scratch, 'read-only');
+    await mkdir(dir, { recursive: true });
+    const script = `import { checkWritable, FileStore } from ${JSON.stringify(pathToFileURL(resolve('lib/storage/index.ts')).href)};
+      try { await checkWritable(new FileStore(${JSON.stringify(join(dir, 'sessions', 'out'))})); console.log('written'); } catch (e) { console.log(e.message); }`;
+    const { stdout } = await run('unshare', ['-m', 'sh', '-c', `mount --bind "${dir}" "${dir}" && mount -o remount,bind,ro "${dir}" && "${process.execPath}" --import tsx --input-type=module -e '${script.replace(/'/g, "'\\''")}'`]);
+    assert.match(stdout, /cannot be written to: .*the file system is read-only/);
+    assert.doesNotMatch(stdout, /ENOENT/);
+  });
+});
 
 describe('joinKey', () => {
   it('joins with single slashes and drops "." segments', () => {

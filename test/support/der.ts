@@ -86,3 +86,12 @@ function scoredPieces(reference: readonly LabelledTurn[], hypothesis: readonly L
   }
   return pieces;
 }
+
+/**
+ * Share of the truth's speech time whose transcript line carries the right name: what a reader of transcript.md
+ * sees, scored on the segments themselves (not on the diarization turns). Segments without a speaker count as wrong.
+ */
+export function segmentNameAccuracy(reference: readonly LabelledTurn[], segments: ReadonlyArray<{ start: number; end: number; speaker?: string }>, collar = 0.25): number {
+  const lines = segments.filter((s) => s.speaker !== undefined).map((s) => ({ start: s.start, end: s.end, speaker: s.speaker! }));
+  return nameAccuracy(reference, lines, collar);
+}

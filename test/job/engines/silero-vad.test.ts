@@ -78,3 +78,24 @@ test('speechRegions: hysteresis, short silences bridged, short blips dropped, pa
   const padded = speechRegions(p, frame, { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, speechPadMs: 500 });
   assert.deepEqual(padded, [{ start: 0, end: 2.1 }]);
 });
+
+// The child lingers after loading a model: onnxruntime's telemetry writes its files from a thread, a moment later.
+test('onnxruntime leaves nothing in TMPDIR (its telemetry is off): no mat-debug-<pid>.log, no .ses', async () => {
+  const { execFile } = await import('node:child_process');
+  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join: joinPath, resolve } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const dir = mkdtempSync(joinPath(tmpdir(), 'ort-tmp-'));
+  try {
+    const module = pathToFileURL(resolve('job/engines/silero-vad.ts')).href;
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir };
+    delete env.ORT_DISABLE_TELEMETRY;
+    const script = `const m = await import(${JSON.stringify(module)}); await m.SileroVad.create(); await new Promise((r) => setTimeout(r, 1500));`;
+    await new Promise<void>((done, fail) => execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env }, (err) => (err ? fail(err) : done())));
+    const left = readdirSync(dir).filter((n) => !n.startsWith('tsx-'));
+    assert.deepEqual(left, [], `left in TMPDIR: ${left.join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
