@@ -55,13 +55,13 @@ export async function main(argv = process.argv.slice(2), env: Env = process.env,
     return 0;
   }
   const tty = Boolean(stderr.isTTY) && !parsed.json;
-  const { log, progress } = terminal(stderr, tty, parsed.quiet, parsed.session);
+  const { log, progress } = consoleOutput(stderr, tty, parsed.quiet, parsed.session);
   if (parsed.command === 'upload') return upload(parsed, env, log, progress);
   return run(parsed, env, log, progress, deps);
 }
 
 /** On a terminal, log lines go through the bar so they land whole on their own lines; elsewhere JSON lines. */
-function terminal(stderr: NodeJS.WritableStream, tty: boolean, quiet: boolean, session: string): { log: Logger; progress: Progress } {
+export function consoleOutput(stderr: NodeJS.WritableStream, tty: boolean, quiet: boolean, session: string): { log: Logger; progress: Progress } {
   const minSeverity = quiet ? 'WARNING' : 'INFO';
   if (!tty || quiet) {
     const log = createLogger({ json: !tty, minSeverity, labels: { session }, write: (line) => stderr.write(`${line}\n`) });

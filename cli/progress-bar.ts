@@ -18,30 +18,31 @@ export function barProgress(stream: NodeJS.WritableStream = process.stderr): Pro
       format: '{stage} |{bar}| {percentage}% {detail} ETA {eta_formatted}',
       hideCursor: true,
       clearOnComplete: false,
+      // Wrapping stays on, so that a log line longer than the terminal shows whole; cli-progress cuts the bar itself.
+      linewrap: true,
       etaBuffer: 50,
       fps: 5,
       stream: stream as NodeJS.WriteStream,
     },
     cliProgress.Presets.shades_classic,
   );
+  // One bar for the whole run: each stage restarts it with its own label.
   let bar: cliProgress.SingleBar | undefined;
   let stageName = '';
-  const end = () => {
-    if (!bar) return;
-    bars.stop();
-    bars.remove(bar);
-    bar = undefined;
-  };
   return {
     stage(name, label) {
       stageName = (label ?? name).padEnd(10);
-      end();
-      bar = bars.create(1000, 0, { stage: stageName, detail: '' });
+      if (bar) bar.update(0, { stage: stageName, detail: '' });
+      else bar = bars.create(1000, 0, { stage: stageName, detail: '' });
     },
     update(fraction, detail = '') {
       bar?.update(Math.round(Math.min(1, Math.max(0, fraction)) * 1000), { stage: stageName, detail });
     },
-    stop: end,
+    stop() {
+      if (!bar) return;
+      bars.stop();
+      bar = undefined;
+    },
     log(line) {
       if (!bar) {
         stream.write(`${line}\n`);

@@ -77,6 +77,13 @@ test('end to end: a generated French/English session through the real engines pr
   assert.ok(lines.every((l) => JSON.parse(l).severity), 'every log line is a JSON object with a severity');
 });
 
+/** The random-weight tiny model, written once per process (each test may run alone). */
+async function tinyModel(): Promise<string> {
+  const model = join(scratchDir(), 'ggml-random-tiny.bin');
+  if (!existsSync(model)) await writeGgmlModel(model, TINY_DIMS);
+  return model;
+}
+
 test('a missing model stops before any work with a message saying how to provide one', async () => {
   const dir = join(scratchDir(), 'empty-session');
   const result = await cli(['run', join(scratchDir(), 'session-12'), '--out', dir]);
@@ -92,11 +99,24 @@ test('a session with no audio fails at decode and names what it skipped', async 
   const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'readme.txt'), 'rien');
-  const model = join(scratchDir(), 'ggml-random-tiny.bin');
+  const model = await tinyModel();
   const result = await cli(['run', dir, '--out', join(scratchDir(), 'no-audio-out'), '--model', model]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /No audio to transcribe/);
   assert.match(result.stderr, /readme\.txt/);
+});
+
+test('an --out that cannot be written stops before any work, naming the cause', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const dir = join(scratchDir(), 'unwritable-session');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'a.wav'), 'not audio');
+  const file = join(scratchDir(), 'a-plain-file');
+  writeFileSync(file, 'x');
+  const result = await cli(['run', dir, '--out', join(file, 'out'), '--model', await tinyModel()]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /cannot be written to: .*a-plain-file: part of the path is a file, not a folder; choose another --out folder/);
+  assert.doesNotMatch(result.stderr, /Download|Decode/, 'no stage started');
 });
 
 test('usage errors name the flag and the variable', async () => {

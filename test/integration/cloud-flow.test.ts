@@ -21,7 +21,8 @@ import { envOverrides } from './run-server.js';
 import { GROUP, INPUT_BUCKET, OUTPUT_BUCKET, pubsubEvent, serve, SMTP_CREDENTIALS, startCloud, storageEvent, TOPIC, type Cloud, type ServedFunction } from '../support/cloud.js';
 import { writeDemoSession } from '../support/demo-session.js';
 import { scratchDir } from '../support/fixtures.js';
-import { ScriptedAsr } from '../support/scripted-asr.js';
+import { ScriptedAsr, SpeechIslandsAsr } from '../support/scripted-asr.js';
+import { segmentNameAccuracy } from '../support/der.js';
 
 let cloud: Cloud;
 let trigger: ServedFunction;
@@ -53,6 +54,8 @@ after(async () => {
 const input = () => new GcsStore(cloud.storage, INPUT_BUCKET, '');
 const published = () => cloud.pubsub.published(TOPIC);
 const engines = async () => ({ asr: new ScriptedAsr(), vad: await SileroVad.create(), embedder: new SpectralEmbedder() });
+/** Engines whose ASR double puts one line per stretch of speech, so the name on every line can be scored. */
+const islands = async () => ({ asr: new SpeechIslandsAsr(), vad: await SileroVad.create(), embedder: new SpectralEmbedder() });
 
 /** POSTs the finalize event of `sessions/<session>/_READY` as it is now in the input bucket. */
 async function readyEvent(session: string) {
@@ -92,7 +95,7 @@ describe('cloud flow on loopback', () => {
     assert.equal(JSON.parse(claims[0]!.data.toString()).execution, request.executionName);
 
     const before = published().length;
-    assert.equal(await main(cloud.jobEnv(env), { engines }), 0);
+    assert.equal(await main(cloud.jobEnv(env), { engines: islands }), 0);
     const { message, mail } = await mailNext(before);
     const completion = JSON.parse(message.data.toString());
     assert.equal(completion.status, 'succeeded');
@@ -110,6 +113,11 @@ describe('cloud flow on loopback', () => {
     assert.equal(mail.attachments.length, 1);
     const zip = await JSZip.loadAsync(mail.attachments[0]!.content);
     assert.ok(zip.file('seance-12/transcript.md'), `zip holds ${Object.keys(zip.files).join(', ')}`);
+    // The name on every line of the transcript the group received.
+    const transcript = JSON.parse(await zip.file('seance-12/transcript.json')!.async('string')) as { segments: Array<{ start: number; end: number; speaker?: string }> };
+    const truth = demo.truth.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker === 'Sam' ? 'SPK4' : t.speaker! }));
+    const accuracy = segmentNameAccuracy(truth, transcript.segments);
+    assert.ok(accuracy >= 0.9, `right name on ${(accuracy * 100).toFixed(1)} % of speech`);
     const prefix = `sessions/seance-12/${env.RUN_ID}/`;
     const status = JSON.parse(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}status.json`)!.data.toString());
     assert.equal(status.state, 'succeeded');
@@ -164,16 +172,17 @@ describe('cloud flow on loopback', () => {
     assert.match(mail.text ?? '', /valable jusqu'au \d+ \S+ \d{4}/);
   });
 
-  const refusals: Array<{ name: string; files: Record<string, string | Buffer>; ready: string; expect: RegExp }> = [
+  const refusals: Array<{ name: string; files: Record<string, string | Buffer>; ready: string | Buffer; expect: RegExp }> = [
     { name: 'a listed file is missing', files: { 'a.m4a': 'x' }, ready: 'files: [{name: a.m4a}, {name: b.m4a}]', expect: /b\.m4a is listed but not in the session folder/ },
     { name: 'a recipient is not allowed', files: { 'a.m4a': 'x' }, ready: 'recipients: [eve@evil.example]', expect: /eve@evil\.example is not on this deployment's allow-list/ },
     { name: '_READY is not valid YAML', files: { 'a.m4a': 'x' }, ready: 'files: [ {name: a.m4a', expect: /neither valid JSON nor valid YAML/ },
     { name: 'a path climbs out with ..', files: { 'a.m4a': 'x' }, ready: 'context: ../other/context.yaml', expect: /must stay inside the session folder/ },
-    { name: 'context.yaml is broken', files: { 'a.m4a': 'x', 'context/context.yaml': 'speakers: [ {id: a' }, ready: '', expect: /context\/context\.yaml is not valid YAML/ },
+    { name: '_READY is 50 MB', files: { 'a.m4a': 'x' }, ready: Buffer.alloc(50 * 1024 * 1024, '#'), expect: /_READY is larger than 256 KB, the most it may hold/ },
+    { name: 'the folder name has decomposed accents and no recording', files: { 'notes.txt': 'x' }, ready: '', expect: /no recording in the session folder/ },
   ];
   for (const [i, c] of refusals.entries()) {
     it(`refuses a session when ${c.name}: no job, a failure email naming the problem`, async () => {
-      const session = `refus-${i}`;
+      const session = c.name.includes('decomposed') ? `Re\u0301fus-${i}` : `refus-${i}`;
       for (const [name, data] of Object.entries(c.files)) cloud.gcs.putObject(INPUT_BUCKET, `sessions/${session}/${name}`, data);
       cloud.gcs.putObject(INPUT_BUCKET, `sessions/${session}/_READY`, c.ready);
       const runs = cloud.run.requests.length;
@@ -181,12 +190,55 @@ describe('cloud flow on loopback', () => {
       assert.ok((await trigger.post(await readyEvent(session))).status < 300);
       assert.equal(cloud.run.requests.length, runs, 'no job started');
       const { mail } = await mailNext(before);
-      assert.equal(mail.subject, `Échec de la transcription : ${session}`);
+      assert.equal(mail.subject, `Échec de la transcription : ${session.normalize('NFC')}`);
       assert.match(mail.text ?? '', c.expect);
       assert.match(mail.text ?? '', /déposez de nouveau le fichier _READY/);
       assert.deepEqual(mail.envelope.to, [GROUP]);
     });
   }
+
+  it('a broken context.yaml does not stop the session: the job transcribes without it and the email says why', async () => {
+    const demo = await writeDemoSession(join(scratchDir(), 'contexte-casse'));
+    await uploadSession(demo.dir, { session: 'contexte-casse' }, input(), silentProgress);
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/contexte-casse/context/context.yaml', 'speakers: [ {id: camille');
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/contexte-casse/_READY', '');
+    const runs = cloud.run.requests.length;
+    assert.ok((await trigger.post(await readyEvent('contexte-casse'))).status < 300);
+    assert.equal(cloud.run.requests.length, runs + 1, 'the job was started');
+    const env = envOverrides(cloud.run.requests.at(-1)!);
+    const before = published().length;
+    assert.equal(await main(cloud.jobEnv(env), { engines }), 0);
+    const { mail } = await mailNext(before);
+    assert.equal(mail.subject, 'Transcription prête : contexte-casse');
+    assert.match(mail.text ?? '', /À vérifier \(le détail est dans report\.md\) :\n {2}- gs:\/\/jdr-input\/sessions\/contexte-casse\/context\/context\.yaml is not valid YAML.*The session was transcribed without its context\./);
+  });
+
+  it('Cloud Run refusing for good (PERMISSION_DENIED): one failure email saying what to fix, no retry loop', async () => {
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/sans-droit/a.m4a', randomBytes(1000));
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/sans-droit/_READY', '');
+    const event = await readyEvent('sans-droit');
+    const before = published().length;
+    cloud.run.failNext(7, 'Permission denied on resource job');
+    assert.ok((await trigger.post(event)).status < 300, 'acknowledged: a redelivery could not help');
+    const { mail } = await mailNext(before);
+    assert.equal(mail.subject, 'Échec de la transcription : sans-droit');
+    assert.match(mail.text ?? '', /configuration du service \(config\)/);
+    assert.match(mail.text ?? '', /lacks roles\/run\.jobsExecutorWithOverrides/);
+    assert.match(mail.text ?? '', /transférez ce message à la personne qui l’administre/);
+    assert.ok((await trigger.post(event)).status < 300);
+    assert.equal(published().length, before + 1, 'the redelivery published nothing more');
+  });
+
+  it('Cloud Run unavailable: the trigger answers an error so Eventarc redelivers, and the redelivery starts the job', async () => {
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/plus-tard/a.m4a', randomBytes(1000));
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/plus-tard/_READY', '');
+    const event = await readyEvent('plus-tard');
+    const runs = cloud.run.requests.filter((r) => r.executionName).length;
+    cloud.run.failNext(14, 'The service is currently unavailable');
+    assert.ok((await trigger.post(event)).status >= 500, 'an error, so that Eventarc tries again');
+    assert.ok((await trigger.post(event)).status < 300);
+    assert.equal(cloud.run.requests.filter((r) => r.executionName).length, runs + 1);
+  });
 
   it('a job that fails at decode sends a failure email and exits 0 (no retry)', async () => {
     cloud.gcs.putObject(INPUT_BUCKET, 'sessions/casse/enregistrement.m4a', randomBytes(4096));

@@ -133,12 +133,17 @@ export function storageEvent(object: StoredObject): HttpEvent {
       'ce-source': `//storage.googleapis.com/projects/_/buckets/${object.bucket}`,
       'ce-type': 'google.cloud.storage.object.v1.finalized',
       'ce-specversion': '1.0',
-      'ce-subject': `objects/${object.name}`,
+      // CloudEvents' HTTP binding percent-encodes header values outside printable ASCII (and space, '"', '%').
+      'ce-subject': headerValue(`objects/${object.name}`),
       'ce-time': object.updated,
       'ce-bucket': object.bucket,
     },
     body: JSON.stringify(data),
   };
+}
+
+function headerValue(value: string): string {
+  return [...Buffer.from(value, 'utf8')].map((b) => (b > 0x20 && b < 0x7f && b !== 0x22 && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
 }
 
 export function pubsubEvent(message: PublishedMessage): HttpEvent {

@@ -131,7 +131,7 @@ test("'auto' with allowed languages: detection is honoured inside the set, else 
   assert.match(outside.processing()[1]!, new RegExp(`lang = ${other},`));
 });
 
-test('abort mid-run kills whisper-cli within 2 s and leaves nothing behind', async () => {
+test('abort mid-run kills whisper-cli and leaves nothing behind', async () => {
   const { pcm } = await dialogueWav();
   // Five minutes, beam search and temperature fallback: many seconds of work for the tiny model.
   const long = new Int16Array(pcm.length * 15);
@@ -139,16 +139,16 @@ test('abort mid-run kills whisper-cli within 2 s and leaves nothing behind', asy
   const wav = join(scratchDir(), `abort-${process.pid}.wav`);
   writeFileSync(wav, wavBytes(long));
   const controller = new AbortController();
-  let abortedAt = 0;
+  let running = false;
   const { engine: e, argv } = await engine({ decoding: {} }, (line) => {
     if (line.includes("processing '") && !controller.signal.aborted) {
-      abortedAt = performance.now();
+      running = true;
       controller.abort();
     }
   });
   await assert.rejects(e.transcribe(wav, { ...base, beamSize: 5, signal: controller.signal }), AbortedError);
-  assert.ok(abortedAt > 0, 'whisper-cli was running when aborted');
-  assert.ok(performance.now() - abortedAt < 2000, 'rejected within 2 s');
+  assert.ok(running, 'whisper-cli was running when aborted');
+  // No timing asserted: the process table says whether it is gone.
   await assert.rejects(pgrep('pgrep', ['-f', wav]), (err: { code?: number }) => err.code === 1, 'no whisper-cli left on this input');
   const out = argv()[0]![argv()[0]!.indexOf('-of') + 1]!;
   assert.ok(!existsSync(join(out, '..')), 'temp folder removed');
