@@ -32,7 +32,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { flag: '--multilang', env: 'MULTILANG', type: 'boolean', default: 'false', meaning: 'Detect the language per chunk, among --lang and --secondary-lang' },
   { flag: '--max-chunk-minutes', env: 'MAX_CHUNK_MINUTES', type: 'string', default: '15', meaning: 'Longest piece of audio given to Whisper at once' },
   { flag: '--chunk-overlap-ms', env: 'CHUNK_OVERLAP_MS', type: 'string', default: '2000', meaning: 'Overlap between consecutive chunks' },
-  { flag: '--vad-frame-ms', env: 'VAD_FRAME_MS', type: 'string', default: '32', meaning: 'VAD frame (Silero works on 32 ms; 30 is accepted)' },
+  { flag: '--vad-frame-ms', env: 'VAD_FRAME_MS', type: 'string', default: '32', meaning: 'Accepted for compatibility with the seed (30 or 32) and otherwise ignored: Silero VAD always works on 32 ms frames' },
   { flag: '--vad-threshold', env: 'VAD_THRESHOLD', type: 'string', default: '0.5', meaning: 'Speech probability above which audio counts as speech' },
   { flag: '--beam-size', env: 'BEAM_SIZE', type: 'string', default: '5', meaning: 'Whisper beam size (1 = greedy, faster)' },
   { flag: '--threads', env: 'THREADS', type: 'string', default: '(CPUs available)', meaning: 'Threads for Whisper' },

@@ -4,7 +4,7 @@
 # Needs root for apt-get; without it, prints what to install and goes on.
 set -euo pipefail
 missing=()
-for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng cmake:cmake g++:g++ unzip:unzip; do
+for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng cmake:cmake g++:g++ unzip:unzip ip:iproute2 unshare:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 /usr/bin/python3 -c 'import onnx, numpy' >/dev/null 2>&1 || missing+=(python3-onnx python3-numpy)

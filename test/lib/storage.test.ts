@@ -19,6 +19,7 @@ import { createStorageClient } from '../../lib/storage/gcs-client.js';
 import { checkWritable, FileStore, GcsStore, joinKey, NotFoundError, openStore, PreconditionFailedError, type Store } from '../../lib/storage/index.js';
 
 const run = promisify(execFile);
+import { requires } from '../support/requires.js';
 import { startGcsServer, testServiceAccount, type GcsServer } from '../integration/gcs-server.js';
 
 const MiB = 1024 * 1024;
@@ -201,10 +202,7 @@ describe('FileStore specifics', () => {
 
   it('names the real cause when the output cannot be written: a read-only file system (not ENOENT)', async (t) => {
     const probe = await run('unshare', ['-m', 'true']).then(() => true, () => false);
-    if (!probe) {
-      if (process.env.CI === 'true') assert.fail('unshare -m is needed to mount a read-only folder (run the tests as root, as .ci/run does)');
-      return t.skip('needs unshare -m (root) to mount a read-only folder');
-    }
+    if (!requires(t, probe, 'unshare -m as root (to mount a read-only folder)')) return;
     const dir = join(scratch, 'read-only');
     await mkdir(dir, { recursive: true });
     const script = `import { checkWritable, FileStore } from ${JSON.stringify(pathToFileURL(resolve('lib/storage/index.ts')).href)};

@@ -15,6 +15,7 @@ import { OnnxSpeakerEmbedder } from '../../../job/engines/embedder-onnx.js';
 import { Fbank, meanNormalize } from '../../../job/engines/fbank.js';
 import { diarize } from '../../../job/diarize/diarize.js';
 import { pythonWith, runPython } from '../../support/python.js';
+import { requires } from '../../support/requires.js';
 import { rpgSession, truthRegions, writeSessionPcm } from '../../support/rpg-session.js';
 
 let dir = '';
@@ -28,7 +29,7 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-const skipWhy = 'no python3 with onnx and numpy (apt-get install python3-onnx)';
+const needs = 'python3 with onnx and numpy (apt-get install python3-onnx python3-numpy)';
 
 function speechLike(seconds: number, hz: number): Float32Array {
   return Float32Array.from({ length: Math.round(seconds * 16000) }, (_, i) => {
@@ -52,14 +53,14 @@ async function expected(samples: Float32Array): Promise<Float32Array> {
 }
 
 test('loads the model, reads its embedding size and says which file ran', async (t) => {
-  if (!python) return t.skip(skipWhy);
+  if (!requires(t, Boolean(python), needs)) return;
   const embedder = await OnnxSpeakerEmbedder.create({ modelPath: join(dir, 'model.onnx') });
   assert.equal(embedder.dim, 192);
   assert.match(embedder.description, /model\.onnx/);
 });
 
 test('embeddings are the model applied to Kaldi fbank features, one window alone or many in a batch', async (t) => {
-  if (!python) return t.skip(skipWhy);
+  if (!requires(t, Boolean(python), needs)) return;
   const embedder = await OnnxSpeakerEmbedder.create({ modelPath: join(dir, 'model.onnx') });
   const audio = speechLike(4, 180);
   const alone = await embedder.embed(audio.subarray(0, 24000));
@@ -74,13 +75,13 @@ test('embeddings are the model applied to Kaldi fbank features, one window alone
 });
 
 test('a missing file or a model of the wrong shape stops at start-up, naming SPEAKER_MODEL_PATH', async (t) => {
-  if (!python) return t.skip(skipWhy);
+  if (!requires(t, Boolean(python), needs)) return;
   await assert.rejects(OnnxSpeakerEmbedder.create({ modelPath: join(dir, 'absent.onnx') }), (e: unknown) => e instanceof ConfigError && /SPEAKER_MODEL_PATH=.*absent\.onnx: no such file/.test(e.message));
   await assert.rejects(OnnxSpeakerEmbedder.create({ modelPath: join(dir, 'bins40.onnx') }), (e: unknown) => e instanceof ConfigError && /shape \[B, T, 40\], expected \[batch, frames, 80\]/.test(e.message));
 });
 
 test('diarization runs end to end over the neural path', async (t) => {
-  if (!python) return t.skip(skipWhy);
+  if (!requires(t, Boolean(python), needs)) return;
   const embedder = await OnnxSpeakerEmbedder.create({ modelPath: join(dir, 'model.onnx') });
   const session = await rpgSession({ seed: 5, seconds: 30 });
   const pcm = await PcmFile.open(await writeSessionPcm(session, 'onnx'));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Fbank, kaldiMel, KALDI_FBANK, meanNormalize } from '../../../job/engines/fbank.js';
 import { Fft } from '../../../job/engines/fft.js';
 import { pythonWith, runPython } from '../../support/python.js';
+import { requires } from '../../support/requires.js';
 
 /** 1.23 s of two tones, a chirp and seeded noise: every mel bin gets energy well above the epsilon floor. */
 function testSignal(samples = 19680): Float32Array {
@@ -63,7 +64,7 @@ test('fbank: mean normalisation leaves every bin with zero mean', () => {
 
 test('fbank: equals a numpy implementation of torchaudio.compliance.kaldi.fbank', async (t) => {
   const python = await pythonWith(['numpy']);
-  if (!python) return t.skip('no python3 with numpy (apt-get install python3-numpy)');
+  if (!requires(t, python, 'python3 with numpy (apt-get install python3-numpy)')) return;
   const signal = testSignal();
   for (const options of [KALDI_FBANK, { ...KALDI_FBANK, numMelBins: 40, lowFreq: 60, highFreq: 7600 }]) {
     const ours = new Fbank(options).compute(signal);

@@ -64,3 +64,18 @@ test('segments in silence (hallucinations) are dropped', () => {
   );
   assert.deepEqual(kept.map((s) => s.text), ['parole']);
 });
+
+test('the overlap rule at its boundaries: 0.1 s of speech keeps a segment, or half of a shorter one', () => {
+  const regions = [{ start: 10, end: 20 }];
+  const cases: Array<[number, number, boolean]> = [
+    [19.9, 25, true], // exactly 0.1 s of speech under a long segment
+    [19.95, 25, false], // 0.05 s: a hallucination at the edge of speech
+    [19.96, 20.04, true], // a 0.08 s segment half over speech
+    [19.97, 20.05, false], // a 0.08 s segment with only 0.03 s over speech
+    [3, 8, false], // entirely in silence
+  ];
+  for (const [start, end, kept] of cases) {
+    assert.equal(dropOutsideSpeech([{ start, end, text: 'x' }], regions).length === 1, kept, `${start}–${end}`);
+  }
+  assert.equal(dropOutsideSpeech([{ start: 3, end: 8, text: 'x' }], []).length, 1, 'without regions (VAD off) nothing is dropped');
+});

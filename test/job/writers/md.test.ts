@@ -32,3 +32,12 @@ describe('renderMarkdown', () => {
     assert.match(renderMarkdown({ ...t, segments: [], speakers: [] }), /not identified[\s\S]*_No speech was transcribed\._/);
   });
 });
+
+describe('renderMarkdown timestamps', () => {
+  it('round a turn start down, so that seeking to it lands before the first word', () => {
+    const t = { ...sampleTranscript(), segments: [{ start: 83.95, end: 85, text: 'Le dragon.', speaker: 'Alice' }, { start: 3599.6, end: 3602, text: 'Une heure.', speaker: 'Bob' }] };
+    const md = renderMarkdown(t);
+    assert.match(md, /\*\*Alice\*\* \[0:01:23\] Le dragon\./);
+    assert.match(md, /\*\*Bob\*\* \[0:59:59\] Une heure\./);
+  });
+});
