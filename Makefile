@@ -51,6 +51,7 @@ demo: install
 	npx tsx scripts/demo.ts
 
 bench: install
+	npx tsx bench/bounds.bench.ts
 	npx tsx bench/front.bench.ts
 	BENCH_HOURS=4 npx tsx bench/front.bench.ts
 	npx tsx bench/asr.bench.ts
