@@ -21,21 +21,18 @@ RUN npm ci --no-audit --no-fund
 COPY scripts/build-whisper.sh scripts/
 RUN bash scripts/build-whisper.sh
 
-# Models, before the application code so that a code change does not download them again.
+# Models, before the application code so that a code change does not download them again: the Whisper model named
+# by WHISPER_MODEL, and 3D-Speaker's CAM++ speaker model (Apache-2.0, the ONNX export published by sherpa-onnx),
+# checked against the SHA-256 in scripts/model-sources.ts, by the same script as `make model`. The two build
+# arguments below replace that URL and hash (a mirror); empty, the script's own are used.
 COPY lib/errors.ts lib/
-COPY job/engines/whisper-model.ts job/engines/
-COPY scripts/download-model.ts scripts/
+COPY job/engines/whisper-model.ts job/engines/speaker-model.ts job/engines/
+COPY scripts/download-model.ts scripts/model-sources.ts scripts/
 ARG WHISPER_MODEL=large-v3-turbo
-RUN npx tsx scripts/download-model.ts "$WHISPER_MODEL" --dir /models
-
-# Speaker embeddings: 3D-Speaker CAM++ trained on VoxCeleb (Apache-2.0), ONNX export published by sherpa-onnx
-# (the release tag's "recongition" spelling is theirs). Set SPEAKER_MODEL_SHA256 to pin the exact file.
-ARG SPEAKER_MODEL_URL=https://github.com/k2-fsa/sherpa-onnx/releases/download/speaker-recongition-models/3dspeaker_speech_campplus_sv_en_voxceleb_16k.onnx
+ARG SPEAKER_MODEL_URL=
 ARG SPEAKER_MODEL_SHA256=
-RUN curl -fsSL --retry 5 --retry-all-errors -o /models/speaker-embedding.onnx.part "$SPEAKER_MODEL_URL" \
- && if [ -n "$SPEAKER_MODEL_SHA256" ]; then echo "$SPEAKER_MODEL_SHA256  /models/speaker-embedding.onnx.part" | sha256sum -c -; fi \
- && mv /models/speaker-embedding.onnx.part /models/speaker-embedding.onnx \
- && printf 'whisper %s (scripts/download-model.ts)\nspeaker-embedding.onnx %s sha256 %s\n' "$WHISPER_MODEL" "$SPEAKER_MODEL_URL" \
+RUN npx tsx scripts/download-model.ts "$WHISPER_MODEL" --dir /models \
+ && printf 'whisper %s (scripts/download-model.ts)\nspeaker-embedding.onnx sha256 %s\n' "$WHISPER_MODEL" \
       "$(sha256sum /models/speaker-embedding.onnx | cut -d' ' -f1)" > /models/SOURCES.txt \
  && cat /models/SOURCES.txt
 

@@ -11,7 +11,7 @@ help:
 	@echo "make demo     run the pipeline on a generated French/English session (output/demo/)"
 	@echo "make test     run the test suite"
 	@echo "make install  system packages (as root), npm packages, whisper-cli, TypeScript build"
-	@echo "make model    download a ggml Whisper model into models/ (MODEL=large-v3-turbo|large-v3|…; needs internet)"
+	@echo "make model    download the Whisper model (MODEL=large-v3-turbo|large-v3|…) and the speaker model into models/ (needs internet)"
 	@echo "make bench    print throughput (× real time) and peak memory figures"
 	@echo "make lint     type-check and check Terraform formatting"
 	@echo ""
@@ -55,7 +55,8 @@ bench: install
 	npx tsx bench/front.bench.ts
 	BENCH_HOURS=4 npx tsx bench/front.bench.ts
 	npx tsx bench/asr.bench.ts
-	@if [ -f bench/diarize.bench.ts ]; then npx tsx bench/diarize.bench.ts; fi
+	npx tsx bench/diarize.bench.ts
+	npx tsx bench/speakers.bench.ts
 
 model: node_modules/.installed
 	npx tsx scripts/download-model.ts $(MODEL)

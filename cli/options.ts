@@ -26,7 +26,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { flag: '--model', env: 'WHISPER_MODEL_PATH', type: 'string', default: '', meaning: 'A ggml whisper model file (wins over the two below)' },
   { flag: '--model-dir', env: 'WHISPER_MODEL_DIR', type: 'string', default: './models', meaning: 'Folder holding ggml models (`make model` fills it)' },
   { flag: '--model-size', env: 'WHISPER_MODEL_SIZE', type: 'string', default: 'large-v3-turbo', meaning: 'Model name looked up in the model folder (large-v3-turbo, large-v3, medium…)' },
-  { flag: '--speaker-model', env: 'SPEAKER_MODEL_PATH', type: 'string', default: '', meaning: 'ONNX speaker-embedding model; without it a model-free embedder is used' },
+  { flag: '--speaker-model', env: 'SPEAKER_MODEL_PATH', type: 'string', default: '<model-dir>/speaker-embedding.onnx', meaning: 'ONNX speaker-embedding model (`make model` downloads CAM++ there); without one, a model-free embedder, weaker on real recordings' },
   { flag: '--lang', env: 'PRIMARY_LANG', type: 'string', default: 'fr', meaning: 'Main language of the session' },
   { flag: '--secondary-lang', env: 'SECONDARY_LANG', type: 'string', default: '', meaning: 'Second language spoken at the table (e.g. en)' },
   { flag: '--multilang', env: 'MULTILANG', type: 'boolean', default: 'false', meaning: 'Detect the language per chunk, among --lang and --secondary-lang' },

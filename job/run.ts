@@ -13,7 +13,7 @@ import type { AsrEngine } from './engines/asr.js';
 import type { SpeakerEmbedder } from './engines/embedder.js';
 import type { FfmpegTools } from './engines/ffmpeg.js';
 import type { VadEngine } from './engines/silero-vad.js';
-import { DEFAULT_VAD_OPTIONS, type SpeechRegion } from './engines/vad.js';
+import type { SpeechRegion } from './engines/vad.js';
 import type { Progress } from './progress.js';
 import { buildReport, type Report } from './report.js';
 import { zipFileName } from '../lib/contracts/session.js';
@@ -28,7 +28,7 @@ import { buildPrompt } from './stages/prompt.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { findSpeakers, type SpeakersResult } from './stages/speakers.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
-import { speechRegions, speechSeconds } from './stages/vad.js';
+import { detectSpeech, speechSeconds } from './stages/vad.js';
 import type { Segment, SkippedFile, Transcript } from './transcript.js';
 
 /**
@@ -129,8 +129,10 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     const pcm = await PcmFile.open(pcmPath);
     try {
       const regions = await run.stage('vad', 'Speech', async () => {
-        const probs = await deps.vad.probabilities(pcm, { signal, onProgress: (f) => progress.update(f) });
-        return speechRegions(probs, deps.vad.frameSeconds, { ...DEFAULT_VAD_OPTIONS, threshold: settings.vad.threshold });
+        const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, signal, onProgress: (f) => progress.update(f) });
+        // Quiet, far-field recordings are brought to a normal speech level first: the model finds more of them.
+        if (found.gainDb > 0) log.info(`Speech level ${found.levelDb.toFixed(1)} dBFS: speech detected with ${found.gainDb.toFixed(1)} dB of gain`);
+        return found.regions;
       });
       log.info(`Speech: ${Math.round(speechSeconds(regions))} s in ${regions.length} regions of ${Math.round(pcm.duration)} s`);
       // No speech, no ASR: Whisper given silence writes words nobody said.

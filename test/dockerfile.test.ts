@@ -9,6 +9,8 @@ import { join, posix } from 'node:path';
 import { describe, test } from 'node:test';
 import ts from 'typescript';
 import { JobEnvSchema } from '../lib/config/job.js';
+import { defaultSpeakerModel, SPEAKER_MODEL_FILE } from '../job/engines/speaker-model.js';
+import { SPEAKER_MODEL_SHA256, SPEAKER_MODEL_URL } from '../scripts/model-sources.js';
 import { modelFileNames } from '../job/engines/whisper-model.js';
 import { functionsClosure } from '../scripts/stage-functions.js';
 import { dockerfileEnv, instructions, parseDockerfile, stageArgs, type Stage } from './terraform/dockerfile.js';
@@ -113,11 +115,18 @@ describe('Dockerfile', () => {
     );
   });
 
-  test('bakes in the speaker model where SPEAKER_MODEL_PATH points', () => {
+  test('bakes in the speaker model where SPEAKER_MODEL_PATH points, by the script `make model` runs, SHA-256 checked', () => {
     const env = dockerfileEnv(runtime);
-    assert.match(runs(build), /-o \/models\/speaker-embedding\.onnx\.part "\$SPEAKER_MODEL_URL"/);
-    assert.equal(env.SPEAKER_MODEL_PATH, posix.join(dockerfileEnv(runtime).WHISPER_MODEL_DIR!, 'speaker-embedding.onnx'));
-    assert.match(stageArgs(build).SPEAKER_MODEL_URL!, /^https:\/\/github\.com\/k2-fsa\/sherpa-onnx\/releases\/download\/.+\.onnx$/);
+    const download = /npx tsx scripts\/download-model\.ts "\$WHISPER_MODEL" --dir (\S+)/.exec(runs(build));
+    assert.ok(download && !runs(build).includes('--whisper-only'), 'the build downloads both models with the script');
+    assert.equal(env.SPEAKER_MODEL_PATH, posix.join(env.WHISPER_MODEL_DIR!, SPEAKER_MODEL_FILE));
+    assert.equal(defaultSpeakerModel(join(ROOT, 'no-such-models')), undefined);
+    // Empty build arguments leave the script's pinned URL and hash in force.
+    assert.equal(stageArgs(build).SPEAKER_MODEL_URL, '');
+    assert.equal(stageArgs(build).SPEAKER_MODEL_SHA256, '');
+    assert.match(read('scripts/download-model.ts'), /process\.env\.SPEAKER_MODEL_URL \|\| SPEAKER_MODEL_URL/);
+    assert.match(SPEAKER_MODEL_URL, /^https:\/\/github\.com\/k2-fsa\/sherpa-onnx\/releases\/download\/speaker-recongition-models\/3dspeaker_speech_campplus_sv_en_voxceleb_16k\.onnx$/);
+    assert.match(SPEAKER_MODEL_SHA256, /^[0-9a-f]{64}$/);
   });
 
   test("the build's self-checks import modules and names that exist", () => {

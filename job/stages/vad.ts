@@ -1,4 +1,24 @@
-import type { SpeechRegion, VadOptions } from '../engines/vad.js';
+import { normalisingGain, speechLevel } from '../audio/level.js';
+import type { PcmFile } from '../audio/pcm.js';
+import type { VadEngine } from '../engines/silero-vad.js';
+import { DEFAULT_VAD_OPTIONS, type SpeechRegion, type VadOptions } from '../engines/vad.js';
+
+/**
+ * The VAD stage: the session's speech level, the gain that brings quiet far-field recordings to a normal speech level
+ * (job/audio/level.ts), the model's probabilities with that gain, then regions. Returns the gain applied (dB) so the
+ * log and the report can say it.
+ */
+export async function detectSpeech(
+  pcm: PcmFile,
+  vad: VadEngine,
+  options: { threshold: number; signal?: AbortSignal; onProgress?: (fraction: number) => void },
+): Promise<{ regions: SpeechRegion[]; levelDb: number; gainDb: number }> {
+  const levelDb = await speechLevel(pcm);
+  const gain = normalisingGain(levelDb);
+  const probs = await vad.probabilities(pcm, { gain, signal: options.signal, onProgress: options.onProgress });
+  return { regions: speechRegions(probs, vad.frameSeconds, { ...DEFAULT_VAD_OPTIONS, threshold: options.threshold }), levelDb, gainDb: 20 * Math.log10(gain) };
+}
+
 import { roundTo } from '../round.js';
 
 /**

@@ -57,13 +57,16 @@ export async function excerptPcm(excerpt: RealExcerpt): Promise<string> {
   return out;
 }
 
-/** Seconds of reference speech (each speaker's own, overlaps counted per speaker) that `regions` cover. */
-export function speechRecall(reference: readonly LabelledTurn[], regions: ReadonlyArray<{ start: number; end: number }>): { covered: number; total: number } {
-  let covered = 0;
-  let total = 0;
-  for (const t of reference) {
-    total += t.end - t.start;
-    for (const r of regions) covered += Math.max(0, Math.min(t.end, r.end) - Math.max(t.start, r.start));
+/** Seconds of the union of the reference's speech (whoever speaks) that `regions` cover. */
+export function unionSeconds(reference: readonly LabelledTurn[], regions: ReadonlyArray<{ start: number; end: number }>): number {
+  const spans = [...reference].sort((a, b) => a.start - b.start);
+  const union: Array<[number, number]> = [];
+  for (const t of spans) {
+    const last = union[union.length - 1];
+    if (last && t.start <= last[1]) last[1] = Math.max(last[1], t.end);
+    else union.push([t.start, t.end]);
   }
-  return { covered, total };
+  let covered = 0;
+  for (const [a, b] of union) for (const r of regions) covered += Math.max(0, Math.min(b, r.end) - Math.max(a, r.start));
+  return covered;
 }

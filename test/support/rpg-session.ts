@@ -223,3 +223,18 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Speech regions as a VAD gives them: each line padded, and lines closer than `bridge` seconds joined into one
+ * region, as Silero's minimum silence joins them. With short pauses one region then holds several voices.
+ */
+export function vadLikeRegions(session: RpgSession, pad = 0.1, bridge = 0.3): SpeechRegion[] {
+  const out: SpeechRegion[] = [];
+  for (const t of session.truth) {
+    const r = { start: Math.max(0, t.start - pad), end: Math.min(session.duration, t.end + pad) };
+    const last = out[out.length - 1];
+    if (last && r.start - last.end < bridge) last.end = r.end;
+    else out.push(r);
+  }
+  return out;
+}

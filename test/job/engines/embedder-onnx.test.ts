@@ -97,3 +97,25 @@ test('diarization runs end to end over the neural path', async (t) => {
     await pcm.close();
   }
 });
+
+test('the neural model wherever it can be: models/speaker-embedding.onnx is used when SPEAKER_MODEL_PATH names none', async (t) => {
+  if (!requires(t, Boolean(python), needs)) return;
+  const { copyFile, mkdir } = await import('node:fs/promises');
+  const { createEngines } = await import('../../../job/engines/create.js');
+  const { parseJobConfig } = await import('../../../lib/config/job.js');
+  const { memoryLogger } = await import('../../../lib/log.js');
+  const { TINY_DIMS, writeGgmlModel } = await import('../../support/ggml-model.js');
+  const models = join(dir, 'models');
+  await mkdir(models, { recursive: true });
+  await writeGgmlModel(join(models, 'ggml-tiny.bin'), TINY_DIMS);
+  const config = (extra: Record<string, string> = {}) => parseJobConfig({ INPUT_PREFIX: 'in', WHISPER_MODEL_DIR: models, WHISPER_MODEL_SIZE: 'tiny', ...extra });
+  const log = memoryLogger();
+  const without = await createEngines(config(), process.env, log);
+  assert.match(without.embedder!.description, /model-free/);
+  assert.ok(log.lines.some((l) => /model-free embedder .*make model/.test(l.message)), 'the log says how to get the better one');
+  await copyFile(join(dir, 'model.onnx'), join(models, 'speaker-embedding.onnx'));
+  const found = await createEngines(config(), process.env, memoryLogger());
+  assert.match(found.embedder!.description, /neural speaker embedding speaker-embedding\.onnx/);
+  const named = await createEngines(config({ SPEAKER_MODEL_PATH: join(dir, 'model.onnx') }), process.env, memoryLogger());
+  assert.match(named.embedder!.description, /neural speaker embedding model\.onnx/, 'SPEAKER_MODEL_PATH wins');
+});
