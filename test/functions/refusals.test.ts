@@ -16,6 +16,7 @@ import { parseCompletionMessage } from '../../lib/contracts/completion.js';
 import { memoryLogger } from '../../lib/log.js';
 import { FileStore } from '../../lib/storage/index.js';
 import { startSmtpSink, type SmtpSink } from '../integration/smtp-sink.js';
+import { TEST_TRIGGER_CONFIG } from '../support/function-configs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'jdr-refusals-'));
 let sink: SmtpSink;
@@ -32,16 +33,7 @@ function world() {
   const bucket = (name: string) => new FileStore(join(dir, name));
   const published: CompletionInput[] = [];
   const trigger: TriggerDeps = {
-    config: {
-      jobName: 'projects/p/locations/r/jobs/transcribe',
-      outputBucket: 'out',
-      completionTopic: 'projects/p/topics/t',
-      defaultRecipients: ['mj@club.example'],
-      allowedRecipients: ['@club.example'],
-      inputBucket: 'in',
-      runApi: { endpoint: undefined, transport: 'grpc' },
-      taskCount: undefined,
-    },
+    config: TEST_TRIGGER_CONFIG,
     openBucket: bucket,
     publish: async (m) => String(published.push(m)),
     launcher: { run: async () => Promise.reject(Object.assign(new Error('7 PERMISSION_DENIED: the test says no'), { code: 7 })) },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { handleSessionReady, jobEnv, overrideProblems, STORAGE_FINALIZED, type JobLauncher, type TriggerDeps } from '../../functions/trigger-core.js';
 import { aliasBomb } from '../support/bombs.js';
+import { TEST_TRIGGER_CONFIG } from '../support/function-configs.js';
 import type { TriggerConfig } from '../../lib/config/trigger.js';
 import { parseCompletionMessage, type CompletionInput } from '../../lib/contracts/completion.js';
 import { memoryLogger } from '../../lib/log.js';
@@ -13,16 +14,7 @@ import { FileStore } from '../../lib/storage/index.js';
 const root = mkdtempSync(join(tmpdir(), 'jdr-trigger-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const config: TriggerConfig = {
-  jobName: 'projects/p/locations/r/jobs/transcribe',
-  outputBucket: 'out',
-  completionTopic: 'projects/p/topics/t',
-  defaultRecipients: ['mj@club.example'],
-  allowedRecipients: ['@club.example'],
-  inputBucket: 'in',
-  runApi: { endpoint: undefined, transport: 'grpc' },
-  taskCount: undefined,
-};
+const config: TriggerConfig = TEST_TRIGGER_CONFIG;
 
 /** A launcher double that records runs and can be told to fail the next one. */
 class RecordingLauncher implements JobLauncher {
@@ -180,11 +172,22 @@ describe('trigger core', () => {
     const t = setup();
     await t.put('sessions/s1/a.m4a', 'audio');
     await t.bucket('in').write('sessions/s1/_READY', Buffer.alloc(50 * 1024 * 1024, 'files: []\n'));
-    const heap = process.memoryUsage().rss;
-    const outcome = await handleSessionReady(await t.event('sessions/s1/_READY'), t.deps);
+    const reads: Array<{ key: string; bytes: number }> = [];
+    const counting = (name: string) => {
+      const store = t.bucket(name);
+      const child = store.child.bind(store);
+      return Object.assign(store, {
+        child: (prefix: string) => {
+          const c = child(prefix);
+          const read = c.read.bind(c);
+          return Object.assign(c, { read: async (key: string, options?: { maxBytes?: number }) => { const b = await read(key, options); reads.push({ key, bytes: b.length }); return b; } });
+        },
+      });
+    };
+    const outcome = await handleSessionReady(await t.event('sessions/s1/_READY'), { ...t.deps, openBucket: counting });
     assert.equal(outcome.action, 'refused');
     assert.match(parseCompletionMessage(t.published[0]).error!.message, /_READY is larger than 256 KB/);
-    assert.ok(process.memoryUsage().rss - heap < 40e6, 'the marker was not read whole');
+    assert.deepEqual(reads, [{ key: '_READY', bytes: 256 * 1024 + 1 }], 'one byte over the limit was read, not 50 MB');
   });
 
   it('starts a session whose context.yaml is an alias bomb or full of built-in keys, warning about it', async () => {

@@ -55,3 +55,22 @@ test('a context in a bucket: samples downloaded beside it; a path leaving its fo
 test('without a context file there is nothing to read samples beside', async () => {
   await assert.rejects(voiceSampleReader(undefined, scratchDir(), tools)('voices/a.wav'), SampleUnavailable);
 });
+
+test('context.yaml is read with a bound: a 5 MB file costs 1 MB of reading and a warning naming the limit', async () => {
+  const { loadContext } = await import('../../job/context.js');
+  const dir = join(scratchDir(), 'big-context');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'context.yaml'), 'glossary:\n  terms:\n' + '    - un terme\n'.repeat(400_000));
+  const store = new FileStore(dir);
+  const reads: number[] = [];
+  const read = store.read.bind(store);
+  store.read = async (key, options) => {
+    const bytes = await read(key, options);
+    reads.push(bytes.length);
+    return bytes;
+  };
+  const { context, warnings } = await loadContext({ store, key: 'context.yaml', explicit: true });
+  assert.deepEqual(context.glossary.terms, []);
+  assert.match(warnings[0] ?? '', /context\.yaml is larger than 1\.0 MB, the most it may hold[\s\S]*transcribed without its context/);
+  assert.deepEqual(reads, [1024 * 1024 + 1]);
+});

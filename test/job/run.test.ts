@@ -6,6 +6,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STAGES } from '../../lib/contracts/completion.js';
 import { parseSessionContext } from '../../lib/contracts/context.js';
 import { ConfigError } from '../../lib/errors.js';
 import { memoryLogger } from '../../lib/log.js';
@@ -201,6 +202,8 @@ test('with the model-free embedder every segment gets a speaker, and the RTTM li
     outcome.timings.map((s) => s.stage),
     ['fetch', 'decode', 'vad', 'chunk', 'asr', 'merge', 'speakers', 'glossary', 'render', 'archive', 'upload'],
   );
+  // The completion contract names exactly these, plus the trigger's, the deployment's and the publishing.
+  assert.deepEqual(STAGES.filter((s) => !['trigger', 'config', 'publish'].includes(s)), outcome.timings.map((s) => s.stage));
 });
 
 test('a broken embedder costs the names, not the transcript: a warning says why', async () => {

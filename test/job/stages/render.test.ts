@@ -7,6 +7,7 @@ import { buildReport } from '../../../job/report.js';
 import { renderOutputs, REPORT_FILES, writeRendered } from '../../../job/stages/render.js';
 import { FORMATS } from '../../../job/writers/index.js';
 import { sampleTranscript } from '../writers/fixture.js';
+import { scratchDir } from '../../support/fixtures.js';
 
 describe('render stage', () => {
   const t = sampleTranscript();
@@ -51,5 +52,23 @@ describe('render stage', () => {
 
   it('refuses a name that is not a plain file name', async () => {
     await assert.rejects(writeRendered([{ name: '../x.md', contentType: 'text/plain', content: '' }], tmpdir()), /plain file name/);
+  });
+
+  it('a disk that fills up mid-file leaves neither a truncated output nor a temporary one', async () => {
+    const { execFile } = await import('node:child_process');
+    const { readdirSync, statSync } = await import('node:fs');
+    const { pathToFileURL } = await import('node:url');
+    const dir = join(scratchDir(), 'render-disk-full');
+    // `ulimit -f` caps the size of any file the child writes (40 KB here): past it, writes fail with EFBIG, like a
+    // full disk, after part of the file has been written.
+    const script = `import { writeRendered } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'job/stages/render.ts')).href)};
+      const files = [{ name: 'report.json', contentType: 'application/json', content: '{}' }, { name: 'transcript.json', contentType: 'application/json', content: 'x'.repeat(200000) }];
+      try { await writeRendered(files, ${JSON.stringify(dir)}); console.log('written'); } catch (e) { console.log(e.code); }`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('bash', ['-c', `ulimit -f 80; exec "${process.execPath}" --import tsx --input-type=module -e '${script.replace(/'/g, "'\\''")}'`], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    assert.match(out, /EFBIG/);
+    assert.deepEqual(readdirSync(dir), ['report.json'], 'the complete file stays, the truncated one and its temporary copy are gone');
+    assert.equal(statSync(join(dir, 'report.json')).size, 2);
   });
 });

@@ -82,6 +82,17 @@ describe('report', () => {
     assert.match(renderReportMarkdown(clean), /## Needs attention\n\nNothing: /);
   });
 
+  it('bounds its warnings: report.json keeps 100 and counts the rest, report.md lists 20 then points to the JSON', () => {
+    const many = Array.from({ length: 90_302 }, (_, i) => `ctx.yaml: unknown key "junk${i}" was ignored`);
+    const r = buildReport(sampleTranscript(), { ...FACTS, warnings: many });
+    assert.equal(r.warnings.length, 101);
+    assert.equal(r.warnings.at(-1), '… and 90202 more warnings');
+    const md = renderReportMarkdown(r);
+    assert.equal((md.match(/unknown key "junk/g) ?? []).length, 20);
+    assert.match(md, /- … and 81 more, listed in report\.json\./);
+    assert.ok(renderReportJson(r).length < 20_000, 'a report stays small whatever the input');
+  });
+
   it('round-trips as JSON', () => {
     const back = JSON.parse(renderReportJson(report)) as Report;
     assert.deepEqual(back, JSON.parse(JSON.stringify(report)));
