@@ -39,6 +39,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { flag: '--formats', env: 'OUTPUT_FORMATS', type: 'string', default: 'all', meaning: 'Comma-separated subset of md,txt,srt,vtt,json,rttm' },
   { flag: '--min-speakers', env: 'MIN_SPEAKERS', type: 'string', default: '', meaning: 'At least this many speakers (hint)' },
   { flag: '--max-speakers', env: 'MAX_SPEAKERS', type: 'string', default: '', meaning: 'At most this many speakers (hint)' },
+  { flag: '--mode', env: 'MODE', type: 'string', default: 'auto', meaning: 'mixed (the files are parts of one recording), multitrack (one track per speaker: Craig, Zoom, a mic each) or auto (multitrack for a Craig recording)' },
+  { flag: '--track-offsets', env: 'TRACK_OFFSETS', type: 'string', default: '', meaning: 'Multitrack: where files start on the timeline, e.g. tascam.wav=1.5,zoom.m4a=0 (seconds)' },
   { flag: '--run-id', env: 'RUN_ID', type: 'string', default: '(date-time)', meaning: 'Name of this run' },
 ];
 

@@ -1,6 +1,6 @@
 import { CONTEXT_LIMITS, parseSessionContext } from '../lib/contracts/context.js';
 import { parseManifest, type Manifest } from '../lib/contracts/manifest.js';
-import { DEFAULT_CONTEXT_PATH, mightBeAudio, sessionPathProblem } from '../lib/contracts/session.js';
+import { DEFAULT_CONTEXT_PATH, mightHoldRecordings, sessionPathProblem } from '../lib/contracts/session.js';
 import { errorMessage, InputError } from '../lib/errors.js';
 import type { ObjectInfo } from '../lib/storage/index.js';
 import { checkRecipients, type RecipientPolicy } from './recipients.js';
@@ -71,11 +71,11 @@ export async function checkSession(input: SessionCheckInput): Promise<SessionChe
   }
 
   // The verdict on what is audio is ffprobe's, in the job; here only what is certainly not a recording is left out.
-  const audio = input.objects.filter((o) => !isControlKey(o.key) && mightBeAudio(o.key, o.contentType)).map((o) => o.key);
+  const audio = input.objects.filter((o) => !isControlKey(o.key) && mightHoldRecordings(o.key, o.contentType)).map((o) => o.key);
   if (audio.length === 0) {
     const others = input.objects.filter((o) => !isControlKey(o.key)).map((o) => o.key);
     problems.push(
-      `no recording in the session folder${others.length ? ` (found only ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''})` : ''}: upload .m4a, .mp3, .wav, .ogg or .flac files, then write _READY again`,
+      `no recording in the session folder${others.length ? ` (found only ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''})` : ''}: upload .m4a, .mp3, .wav, .ogg or .flac files (or the zip Craig gives), then write _READY again`,
     );
   }
 

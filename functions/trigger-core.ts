@@ -197,6 +197,9 @@ export function jobEnv(plan: SessionPlan, where: { input: Store; outputBucket: s
   if (m.min_speakers !== undefined) env.MIN_SPEAKERS = String(m.min_speakers);
   if (m.max_speakers !== undefined) env.MAX_SPEAKERS = String(m.max_speakers);
   if (m.vad_threshold !== undefined) env.VAD_THRESHOLD = String(m.vad_threshold);
+  if (m.mode) env.MODE = m.mode;
+  const offsets = Object.fromEntries(m.files.filter((f) => f.offset !== undefined).map((f) => [f.name, f.offset]));
+  if (Object.keys(offsets).length > 0) env.TRACK_OFFSETS = JSON.stringify(offsets);
   return env;
 }
 

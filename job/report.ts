@@ -1,6 +1,6 @@
 import { boundedList } from '../lib/bounded.js';
 import { roundTo } from './round.js';
-import type { SkippedFile, SourceFile, Transcript } from './transcript.js';
+import type { Marker, SkippedFile, SourceFile, TrackSummary, Transcript } from './transcript.js';
 
 /**
  * The QA report: what a person should check before trusting the transcript (skipped recordings, warnings, passages
@@ -68,6 +68,13 @@ export interface Report {
   voiceSampleProblems: string[];
   /** Replacements per glossary name. */
   glossaryReplacements: Record<string, number>;
+  /** Which mode ran, why, and how to get the other one. */
+  mode: { mode: 'mixed' | 'multitrack'; reason: string; other: string };
+  /** Multitrack: every track, with its name and what of its speech was kept. */
+  tracks: TrackSummary[];
+  /** context.yaml lines that would name the tracks nothing named. */
+  trackSuggestions: string[];
+  markers: Marker[];
 }
 
 export interface ReportFacts {
@@ -82,6 +89,8 @@ export interface ReportFacts {
   languages?: readonly ChunkLanguage[];
   voiceSampleProblems?: readonly string[];
   glossaryReplacements?: Readonly<Record<string, number>>;
+  mode?: Report['mode'];
+  trackSuggestions?: readonly string[];
 }
 
 export function buildReport(t: Transcript, facts: ReportFacts): Report {
@@ -131,6 +140,10 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
     unmatchedClusters: t.speakers.filter((s) => s.source === 'unmatched').map((s) => s.cluster),
     voiceSampleProblems: [...(facts.voiceSampleProblems ?? [])],
     glossaryReplacements: { ...(facts.glossaryReplacements ?? {}) },
+    mode: facts.mode ?? { mode: t.mode ?? 'mixed', reason: '', other: '' },
+    tracks: [...(t.tracks ?? [])],
+    trackSuggestions: [...(facts.trackSuggestions ?? [])],
+    markers: [...(t.markers ?? [])],
   };
 }
 

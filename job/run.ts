@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { AbortedError, errorMessage, InputError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
+import { RunContext, StageError, type StageTiming } from './run-context.js';
 import { glossaryEntries, type SessionContext } from '../lib/contracts/context.js';
-import type { OutputFormat } from '../lib/config/job.js';
+import type { JobMode, OutputFormat } from '../lib/config/job.js';
 import { checkWritable, type Store } from '../lib/storage/index.js';
 import { PcmFile } from './audio/pcm.js';
 import { trackFolder } from './cleanup.js';
@@ -15,28 +16,33 @@ import type { FfmpegTools } from './engines/ffmpeg.js';
 import type { VadEngine } from './engines/silero-vad.js';
 import type { SpeechRegion } from './engines/vad.js';
 import type { Progress } from './progress.js';
-import { buildReport, type Report } from './report.js';
+import { buildReport, type ChunkLanguage, type Report } from './report.js';
 import { zipFileName } from '../lib/contracts/session.js';
 import { buildZip } from './stages/archive.js';
 import { transcribeChunks } from './stages/asr.js';
 import { planChunks } from './stages/chunk.js';
 import { decodeSession } from './stages/decode.js';
-import { fetchSession } from './stages/fetch.js';
+import { fetchSession, type FetchedFile } from './stages/fetch.js';
 import { applyGlossary } from './stages/glossary.js';
 import { dropOutsideSpeech, mergeChunks, type ChunkResult } from './stages/merge.js';
-import { buildPrompt } from './stages/prompt.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { findSpeakers, type SpeakersResult } from './stages/speakers.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
 import { detectSpeech, speechSeconds } from './stages/vad.js';
-import type { Segment, SkippedFile, Transcript } from './transcript.js';
+import type { Segment, SkippedFile, SourceFile, SpeakerSummary, SpeakerTurn, TrackSummary, Transcript } from './transcript.js';
+import { hearTracks } from './multitrack.js';
+import { asrOptions } from './settings.js';
+import { planTracks } from './tracks/plan.js';
 
 /**
  * The pipeline, in data-flow order: fetch → decode → VAD → chunk → ASR → merge → speakers → glossary → render →
- * archive → upload. Speakers are assigned before the glossary so that segments split at a change of speaker are cut
+ * archive → upload. A mixed session (one recording, perhaps in parts) is heard here; a multitrack one (one track per
+ * person) in multitrack.ts, with the same stages per track; job/tracks/plan.ts decides which. Speakers are assigned before the glossary so that segments split at a change of speaker are cut
  * at words the recogniser wrote. Stages get their inputs and engines as arguments; this function only sequences
  * them, times them and names the stage when one fails.
  */
+export { RunContext, StageError, type StageTiming } from './run-context.js';
+
 export interface RunSettings {
   session: string;
   runId: string;
@@ -47,6 +53,10 @@ export interface RunSettings {
   threads: number;
   formats: OutputFormat[];
   speakers: { min: number | undefined; max: number | undefined };
+  /** Default auto: multitrack for a Craig recording, mixed otherwise. */
+  mode?: JobMode;
+  /** Multitrack: where a file starts on the timeline, seconds, by file name. */
+  trackOffsets?: Record<string, number>;
 }
 
 export interface RunDeps {
@@ -67,10 +77,6 @@ export interface RunDeps {
   onStatus?: (status: { stage: Stage; state: 'started' | 'finished'; timings: StageTiming[] }) => Promise<void> | void;
 }
 
-export interface StageTiming {
-  stage: Stage;
-  seconds: number;
-}
 
 export interface WrittenOutputs {
   files: UploadedFile[];
@@ -90,20 +96,6 @@ export interface RunOutcome {
   warnings: string[];
 }
 
-/** A failure with the stage it happened in, for the completion message and the failure email. */
-export class StageError extends Error {
-  override readonly name = 'StageError';
-  constructor(
-    readonly stage: Stage,
-    override readonly cause: unknown,
-  ) {
-    super(`${stage}: ${errorMessage(cause)}`);
-  }
-  get isInputError(): boolean {
-    return this.cause instanceof InputError;
-  }
-}
-
 export async function runSession(settings: RunSettings, deps: RunDeps): Promise<RunOutcome> {
   const run = new RunContext(deps);
   const { log, progress, signal, tools } = deps;
@@ -112,64 +104,53 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   await mkdir(deps.workDir, { recursive: true });
   const scratch = trackFolder(deps.workDir);
   try {
-    const { context, files, skippedByFetch } = await run.stage('fetch', 'Download', async () => {
+    const fetched = await run.stage('fetch', 'Download', async () => {
       const loaded = await loadContext(deps.context);
       run.warn(...loaded.warnings);
-      const fetched = await fetchSession(deps.input, deps.workDir, tools, { signal, onFile: (i, n, name) => progress.update(i / Math.max(1, n), name) });
-      return { context: loaded.context, files: fetched.files, skippedByFetch: fetched.skipped };
+      const found = await fetchSession(deps.input, deps.workDir, tools, { signal, onFile: (i, n, name) => progress.update(i / Math.max(1, n), name) });
+      return { context: loaded.context, ...found };
     });
-    const pcmPath = join(deps.workDir, 'session.pcm');
-    const decoded = await run.stage('decode', 'Decode', () =>
-      decodeSession(files, pcmPath, tools, { signal, onProgress: (done, total) => progress.update(total > 0 ? done / total : 0) }),
-    );
-    const skipped = [...skippedByFetch, ...decoded.skipped];
-    for (const s of skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
-    if (decoded.sources.length === 0) throw new StageError('decode', new InputError(noAudio(deps.input.uri, skipped)));
+    const { context } = fetched;
+    if (fetched.files.length === 0) throw new StageError('decode', new InputError(noAudio(deps.input.uri, fetched.skipped)));
+    const plan = planTracks(fetched.files, fetched.infos, fetched.zips, { mode: settings.mode ?? 'auto', offsets: settings.trackOffsets ?? {} });
+    log.info(`Mode ${plan.mode}: ${plan.reason}`);
+    run.warn(...plan.warnings);
 
-    const pcm = await PcmFile.open(pcmPath);
-    try {
-      const regions = await run.stage('vad', 'Speech', async () => {
-        const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, signal, onProgress: (f) => progress.update(f) });
-        // Quiet, far-field recordings are brought to a normal speech level first: the model finds more of them.
-        if (found.gainDb > 0) log.info(`Speech level ${found.levelDb.toFixed(1)} dBFS: speech detected with ${found.gainDb.toFixed(1)} dB of gain`);
-        return found.regions;
-      });
-      log.info(`Speech: ${Math.round(speechSeconds(regions))} s in ${regions.length} regions of ${Math.round(pcm.duration)} s`);
-      // No speech, no ASR: Whisper given silence writes words nobody said.
-      if (regions.length === 0) run.warn(noSpeech(settings.vad.threshold));
-      const chunks = await run.stage('chunk', 'Chunks', async () => (regions.length === 0 ? [] : planChunks(pcm.duration, regions, settings.chunk)));
-      const chunkResults = await run.stage('asr', 'Transcribe', () => transcribe(settings, deps, context, pcm, chunks));
-      const segments = await run.stage('merge', 'Merge', async () => dropOutsideSpeech(mergeChunks(chunkResults), regions));
-      const speakers = await nameSpeakers(run, settings, deps, context, segments, pcm, regions);
-      const corrected = await run.stage('glossary', 'Glossary', async () => applyGlossary(speakers.segments, glossaryEntries(context)));
+    const heard = plan.mode === 'multitrack' ? await hearTracks(run, settings, deps, context, plan) : await hearMixed(run, settings, deps, context, fetched.files);
+    const skipped = [...fetched.skipped, ...heard.skipped];
+    const corrected = await run.stage('glossary', 'Glossary', async () => applyGlossary(heard.segments, glossaryEntries(context)));
 
-      const transcript: Transcript = {
-        session: settings.session,
-        duration: pcm.duration,
-        language: dominantLanguage(chunkResults, settings.language.primary),
-        segments: corrected.segments,
-        speakers: speakers.summaries,
-        ...(speakers.turns ? { turns: speakers.turns } : {}),
-        sources: decoded.sources,
-        model: { asr: deps.asr.description, vad: deps.vad.description, ...(deps.embedder ? { embedder: deps.embedder.description } : {}) },
-      };
-      const report = buildReport(transcript, {
-        runId: settings.runId,
-        createdAt: new Date(run.startedAt),
-        inputUri: deps.input.uri,
-        outputUri: deps.output.uri,
-        wallSeconds: run.elapsed(),
-        stages: run.timings,
-        skipped,
-        warnings: run.warnings,
-        languages: chunkResults.map((r) => ({ chunk: r.chunk.index, start: r.chunk.start, end: r.chunk.end, language: r.result.language })),
-        glossaryReplacements: corrected.replacements,
-      });
-      const outputs = await writeOutputs(run, transcript, report, settings, deps);
-      return { transcript, outputs, timings: run.timings, wallSeconds: run.elapsed(), speechSeconds: speechSeconds(regions), warnings: run.warnings };
-    } finally {
-      await pcm.close();
-    }
+    const transcript: Transcript = {
+      session: settings.session,
+      duration: heard.duration,
+      language: dominantLanguage(heard.chunkResults, settings.language.primary),
+      segments: corrected.segments,
+      speakers: heard.summaries,
+      ...(heard.turns ? { turns: heard.turns } : {}),
+      sources: heard.sources,
+      model: {
+        asr: deps.asr.description,
+        vad: deps.vad.description,
+        ...(deps.embedder && plan.mode === 'mixed' ? { embedder: deps.embedder.description } : {}),
+      },
+      ...(plan.mode === 'multitrack' ? { mode: 'multitrack' as const, tracks: heard.tracks ?? [], markers: plan.markers } : {}),
+    };
+    const report = buildReport(transcript, {
+      runId: settings.runId,
+      createdAt: new Date(run.startedAt),
+      inputUri: deps.input.uri,
+      outputUri: deps.output.uri,
+      wallSeconds: run.elapsed(),
+      stages: run.timings,
+      skipped,
+      warnings: run.warnings,
+      languages: heard.languages,
+      glossaryReplacements: corrected.replacements,
+      mode: { mode: plan.mode, reason: plan.reason, other: plan.other },
+      trackSuggestions: heard.suggestions ?? [],
+    });
+    const outputs = await writeOutputs(run, transcript, report, settings, deps);
+    return { transcript, outputs, timings: run.timings, wallSeconds: run.elapsed(), speechSeconds: heard.speechSeconds, warnings: run.warnings };
   } finally {
     progress.stop();
     await rm(deps.workDir, { recursive: true, force: true });
@@ -177,53 +158,65 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   }
 }
 
-/** Times the stages, reports them to onStatus and the progress display, collects warnings. */
-class RunContext {
-  readonly startedAt = Date.now();
-  readonly timings: StageTiming[] = [];
-  readonly warnings: string[] = [];
-
-  constructor(private readonly deps: RunDeps) {}
-
-  async stage<T>(name: Stage, label: string, work: () => Promise<T>): Promise<T> {
-    this.deps.progress.stage(name, label);
-    await this.deps.onStatus?.({ stage: name, state: 'started', timings: this.timings });
-    const t0 = Date.now();
-    try {
-      const result = await work();
-      this.deps.progress.update(1);
-      this.timings.push({ stage: name, seconds: (Date.now() - t0) / 1000 });
-      await this.deps.onStatus?.({ stage: name, state: 'finished', timings: this.timings });
-      return result;
-    } catch (err) {
-      throw err instanceof StageError ? err : new StageError(name, err);
-    }
-  }
-
-  warn(...lines: string[]): void {
-    for (const line of lines) {
-      this.deps.log.warn(line);
-      this.warnings.push(line);
-    }
-  }
-
-  elapsed(): number {
-    return (Date.now() - this.startedAt) / 1000;
-  }
+/** What hearing the session gives, whichever its mode: named segments on the timeline, and the facts for the report. */
+interface Heard {
+  segments: Segment[];
+  summaries: SpeakerSummary[];
+  turns?: SpeakerTurn[];
+  sources: SourceFile[];
+  duration: number;
+  skipped: SkippedFile[];
+  languages: ChunkLanguage[];
+  chunkResults: ChunkResult[];
+  speechSeconds: number;
+  tracks?: TrackSummary[];
+  suggestions?: string[];
 }
 
-function transcribe(settings: RunSettings, deps: RunDeps, context: SessionContext, pcm: PcmFile, chunks: Parameters<typeof transcribeChunks>[1]): Promise<ChunkResult[]> {
-  const { multi, primary, secondary } = settings.language;
-  return transcribeChunks(pcm, chunks, deps.asr, {
-    language: multi ? 'auto' : primary,
-    allowedLanguages: multi ? [primary, ...(secondary ? [secondary] : [])] : undefined,
-    prompt: buildPrompt(context, primary),
-    beamSize: settings.beamSize,
-    threads: settings.threads,
-    signal: deps.signal,
-    workDir: deps.workDir,
-    onProgress: (i, n, f) => deps.progress.update((i + f) / Math.max(1, n), `chunk ${i + 1}/${n}`),
-  });
+/** One recording, perhaps in parts laid end to end: decode → VAD → chunk → ASR → merge → speakers. */
+async function hearMixed(run: RunContext, settings: RunSettings, deps: RunDeps, context: SessionContext, files: readonly FetchedFile[]): Promise<Heard> {
+  const { log, progress, signal, tools } = deps;
+  const pcmPath = join(deps.workDir, 'session.pcm');
+  const decoded = await run.stage('decode', 'Decode', () =>
+    decodeSession(files, pcmPath, tools, { signal, onProgress: (done, total) => progress.update(total > 0 ? done / total : 0) }),
+  );
+  for (const s of decoded.skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
+  if (decoded.sources.length === 0) throw new StageError('decode', new InputError(noAudio(deps.input.uri, decoded.skipped)));
+
+  const pcm = await PcmFile.open(pcmPath);
+  try {
+    const regions = await run.stage('vad', 'Speech', async () => {
+      const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, signal, onProgress: (f) => progress.update(f) });
+      // Quiet, far-field recordings are brought to a normal speech level first: the model finds more of them.
+      if (found.gainDb > 0) log.info(`Speech level ${found.levelDb.toFixed(1)} dBFS: speech detected with ${found.gainDb.toFixed(1)} dB of gain`);
+      return found.regions;
+    });
+    log.info(`Speech: ${Math.round(speechSeconds(regions))} s in ${regions.length} regions of ${Math.round(pcm.duration)} s`);
+    // No speech, no ASR: Whisper given silence writes words nobody said.
+    if (regions.length === 0) run.warn(noSpeech(settings.vad.threshold));
+    const chunks = await run.stage('chunk', 'Chunks', async () => (regions.length === 0 ? [] : planChunks(pcm.duration, regions, settings.chunk)));
+    const chunkResults = await run.stage('asr', 'Transcribe', () =>
+      transcribeChunks(pcm, chunks, deps.asr, {
+        ...asrOptions(settings, context, deps),
+        onProgress: (i, n, f) => progress.update((i + f) / Math.max(1, n), `chunk ${i + 1}/${n}`),
+      }),
+    );
+    const segments = await run.stage('merge', 'Merge', async () => dropOutsideSpeech(mergeChunks(chunkResults), regions));
+    const speakers = await nameSpeakers(run, settings, deps, context, segments, pcm, regions);
+    return {
+      segments: speakers.segments,
+      summaries: speakers.summaries,
+      ...(speakers.turns ? { turns: speakers.turns } : {}),
+      sources: decoded.sources,
+      duration: pcm.duration,
+      skipped: decoded.skipped,
+      languages: chunkResults.map((r) => ({ chunk: r.chunk.index, start: r.chunk.start, end: r.chunk.end, language: r.result.language })),
+      chunkResults,
+      speechSeconds: speechSeconds(regions),
+    };
+  } finally {
+    await pcm.close();
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The transcript model every stage after ASR shares. Times are seconds on the session's timeline (all files of a
- * session laid end to end, in name order). Field names follow WhisperX's JSON so existing tools can read ours.
+ * The transcript model every stage after ASR shares. Times are seconds on the session's timeline (mixed sessions: all
+ * files laid end to end, in name order; multitrack sessions: every track from 0, or from its offset). Field names follow WhisperX's JSON so existing tools can read ours.
  */
 export interface Word {
   start: number;
@@ -32,7 +32,32 @@ export interface SpeakerSummary {
   turns: number;
   /** Similarity to the matched voice sample, when a name came from one. */
   confidence?: number;
-  source: 'voice-sample' | 'override' | 'unmatched' | 'single';
+  /** voice-sample, override, unmatched, single (mixed sessions); track (its label), context (context.yaml), override (multitrack). */
+  source: 'voice-sample' | 'override' | 'unmatched' | 'single' | 'track' | 'context';
+}
+
+/** A note put on the timeline while recording (Craig's /note). */
+export interface Marker {
+  time: number;
+  text: string;
+}
+
+/** One track of a multitrack session, for the report. */
+export interface TrackSummary {
+  /** The file (and stream or channel). */
+  file: string;
+  /** What the recorder called it (info.txt, or the file's name). */
+  label: string;
+  /** The name on its lines. */
+  name: string;
+  namedBy: 'context' | 'override' | 'label';
+  /** Where it starts on the session's timeline, and how long it is, seconds. */
+  offset: number;
+  duration: number;
+  /** Speech the VAD found on it, and what of that was kept as its own (the rest: other players' voices). */
+  speechSeconds: number;
+  keptSeconds: number;
+  bleedSeconds: number;
 }
 
 export interface SpeakerTurn {
@@ -66,6 +91,10 @@ export interface Transcript {
   turns?: SpeakerTurn[];
   sources: SourceFile[];
   model: { asr: string; vad: string; embedder?: string };
+  /** multitrack: one track per speaker (then `tracks` lists them); mixed (the default) when absent. */
+  mode?: 'mixed' | 'multitrack';
+  tracks?: TrackSummary[];
+  markers?: Marker[];
 }
 
 /** Formats seconds as H:MM:SS for humans. */

@@ -23,6 +23,8 @@ export interface ProbeResult {
   codec: string;
   channels: number;
   sampleRate: number;
+  /** Every audio stream, in order (an OBS recording may hold one per source). The fields above are the first one's. */
+  streams: Array<{ codec: string; channels: number; duration: number }>;
 }
 
 /** Probes a file; throws InputError naming the file with ffprobe's reason when it holds no decodable audio. */
@@ -36,7 +38,8 @@ export async function probeAudio(tools: FfmpegTools, path: string, displayName =
   } catch {
     throw new InputError(`${displayName}: ffprobe gave unreadable output`, displayName);
   }
-  const audio = info.streams?.find((s) => s.codec_type === 'audio');
+  const audioStreams = (info.streams ?? []).filter((s) => s.codec_type === 'audio');
+  const audio = audioStreams[0];
   if (!audio) throw new InputError(`${displayName}: no audio stream (ffprobe found ${describeStreams(info.streams)})`, displayName);
   // The stream's duration excludes codec padding (AAC's last frame); the container's is the fallback.
   const streamDuration = Number(audio.duration ?? NaN);
@@ -48,22 +51,25 @@ export async function probeAudio(tools: FfmpegTools, path: string, displayName =
     codec: String(audio.codec_name ?? 'unknown'),
     channels: Number(audio.channels ?? 0),
     sampleRate: Number(audio.sample_rate ?? 0),
+    streams: audioStreams.map((s) => ({ codec: String(s.codec_name ?? 'unknown'), channels: Number(s.channels ?? 0), duration: Number(s.duration ?? NaN) > 0 ? Number(s.duration) : duration })),
   };
 }
 
 /**
- * Decodes the first audio stream of `path` to 16 kHz mono s16le, written to `sink` as it arrives (back-pressure
- * respected). Resolves with the number of samples written; rejects with InputError naming the file and ffmpeg's
+ * Decodes an audio stream of `path` (the first unless `stream` says which) to 16 kHz mono s16le, written to `sink`
+ * as it arrives (back-pressure respected): all channels mixed down, or only `channel` (a recorder's one mic per
+ * channel). Resolves with the number of samples written; rejects with InputError naming the file and ffmpeg's
  * reason when decoding fails, AbortedError on abort.
  */
 export function decodeToPcm(
   tools: FfmpegTools,
   path: string,
   sink: Writable,
-  options: { displayName?: string; signal?: AbortSignal; onSamples?: (total: number) => void } = {},
+  options: { displayName?: string; signal?: AbortSignal; onSamples?: (total: number) => void; stream?: number; channel?: number } = {},
 ): Promise<number> {
   const name = options.displayName ?? path;
-  const args = ['-nostdin', '-v', 'error', '-i', path, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
+  const pick = options.channel !== undefined ? ['-af', `pan=mono|c0=c${Math.trunc(options.channel)}`] : [];
+  const args = ['-nostdin', '-v', 'error', '-i', path, '-map', `0:a:${Math.trunc(options.stream ?? 0)}`, '-vn', ...pick, '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new AbortedError());
     const child = track(spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] }));

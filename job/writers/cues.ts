@@ -1,4 +1,4 @@
-import type { Segment } from '../transcript.js';
+import type { Marker, Segment } from '../transcript.js';
 import { cleanText } from './turns.js';
 import { toMs } from './time.js';
 
@@ -24,7 +24,17 @@ export interface Cue {
   label?: string;
   /** 1 or 2 lines, each within CUE_LINE_CHARS together with `label: ` on the first. */
   lines: string[];
+  /** A note taken while recording (Craig's /note), shown as a cue labelled "Note". */
+  marker?: boolean;
 }
+
+/** A note stays on screen this long (or until the next note). */
+export const NOTE_CUE_SECONDS = 4;
+export const NOTE_LABEL = 'Note';
+/** Two people's cues overlapping by less than this are timing noise and cut; by more, real talk at once, both shown. */
+export const MIN_OVERLAP_MS = 500;
+/** How far ahead a cue looks for the next one that ends it. */
+const LOOKAHEAD = 64;
 
 interface Token {
   text: string;
@@ -34,11 +44,26 @@ interface Token {
   start: number;
 }
 
-export function buildCues(segments: readonly Segment[]): Cue[] {
+export interface CueOptions {
+  /** Notes to show as cues. */
+  markers?: readonly Marker[];
+  /**
+   * Whether two people's lines may be on screen together: in a multitrack session they really talked at once (each
+   * track has its own line); in a mixed one, lines come from one recogniser and an overlap is timing noise.
+   */
+  simultaneous?: boolean;
+}
+
+export function buildCues(segments: readonly Segment[], options: CueOptions = {}): Cue[] {
+  const markers = options.markers ?? [];
   const cues: Cue[] = [];
   const ordered = [...segments].sort((a, b) => a.start - b.start);
   for (const segment of ordered) cues.push(...segmentCues(segment));
-  return settle(cues);
+  for (const m of markers) {
+    cues.push(...segmentCues({ start: m.time, end: m.time + NOTE_CUE_SECONDS, text: m.text, speaker: NOTE_LABEL }).map((c) => ({ ...c, marker: true })));
+  }
+  // Stable: the cues of one segment keep their order.
+  return settle(cues.sort((a, b) => a.startMs - b.startMs), options.simultaneous ?? false);
 }
 
 /** Visible width: code points of the NFC form, so that "é" counts once whichever way the ASR spelled it. */
@@ -140,18 +165,43 @@ function charClock(segment: Segment, words: readonly { text: string; start: numb
 }
 
 /**
- * Makes the sequence playable: no overlap (a later cue starts where the earlier one ends, or the earlier one is cut
- * back), every cue at least 1 ms long, and at least MIN_CUE_MS where the next cue leaves room.
+ * Makes the sequence playable: speech cues never overlap (a later cue starts where the earlier one ends, or the
+ * earlier one is cut back), except, with `simultaneous`, two people talking at once (a multitrack session keeps both
+ * lines): they get two cues on screen together, as players stack them, unless they barely touch. Notes are a
+ * lane of their own. Every cue at least 1 ms long, and at least MIN_CUE_MS where the next cue leaves room.
  */
-function settle(cues: Cue[]): Cue[] {
-  let floor = 0;
+function settle(cues: Cue[], simultaneous: boolean): Cue[] {
+  const laneEnd = new Map<string, number>();
+  let speechEnd = 0;
   cues.forEach((cue, i) => {
+    const lane = laneOf(cue, simultaneous);
+    let floor = laneEnd.get(lane) ?? 0;
+    if (!cue.marker) floor = Math.max(floor, cue.speaker ? (laneEnd.get('') ?? 0) : speechEnd);
     cue.startMs = Math.max(cue.startMs, floor);
     let end = Math.max(cue.endMs, cue.startMs + MIN_CUE_MS);
-    const next = cues[i + 1];
-    if (next) end = Math.min(end, Math.max(next.startMs, cue.startMs + 1));
+    for (let j = i + 1; j < Math.min(cues.length, i + LOOKAHEAD); j++) {
+      const next = cues[j]!;
+      if (next.startMs >= end) break;
+      if (clashes(cue, next, end, simultaneous)) {
+        end = Math.min(end, Math.max(next.startMs, cue.startMs + 1));
+        break;
+      }
+    }
     cue.endMs = Math.max(end, cue.startMs + 1);
-    floor = cue.endMs;
+    laneEnd.set(lane, cue.endMs);
+    if (!cue.marker) speechEnd = Math.max(speechEnd, cue.endMs);
   });
   return cues;
+}
+
+function laneOf(cue: Cue, simultaneous: boolean): string {
+  return cue.marker ? '\u0000note' : simultaneous ? (cue.speaker ?? '') : '';
+}
+
+/** Whether `next` must wait for `cue` (which would end at `end`). */
+function clashes(cue: Cue, next: Cue, end: number, simultaneous: boolean): boolean {
+  if (cue.marker || next.marker) return Boolean(cue.marker && next.marker);
+  if (!simultaneous) return true;
+  if (!cue.speaker || !next.speaker || cue.speaker === next.speaker) return true;
+  return Math.min(end, next.endMs) - next.startMs < MIN_OVERLAP_MS;
 }

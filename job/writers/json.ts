@@ -26,10 +26,15 @@
  *     "talk_time": 3012.5,             // seconds
  *     "turns": 412,
  *     "confidence": 0.83,              // similarity to the voice sample the name came from
- *     "source": "voice-sample"         // voice-sample | override | unmatched | single
+ *     "source": "voice-sample"         // voice-sample | override | unmatched | single | track | context
  *   }],
  *   "sources": [{ "name": "part1.m4a", "offset": 0, "duration": 5400.2, "format": "mov,mp4,m4a,3gp,3g2,mj2" }],
- *   "model": { "asr": "whisper.cpp large-v3-turbo q8_0", "vad": "silero v5", "embedder": "…" }
+ *   "model": { "asr": "whisper.cpp large-v3-turbo q8_0", "vad": "silero v5", "embedder": "…" },
+ *   // multitrack sessions only:
+ *   "mode": "multitrack",
+ *   "tracks": [{ "file": "craig.zip/1-alice_0.flac", "label": "Alice", "name": "Alice", "named_by": "context",
+ *                "offset": 0, "duration": 14400, "speech": 2400.5, "kept": 2310.2, "bleed": 90.3 }],
+ *   "markers": [{ "time": 754, "text": "the dragon wakes up" }]   // Craig's /note lines
  * }
  * ```
  */
@@ -67,6 +72,9 @@ export interface TranscriptJson {
   speakers: Array<{ name: string; cluster: string; talk_time: number; turns: number; confidence?: number; source: string }>;
   sources: Array<{ name: string; offset: number; duration: number; format?: string }>;
   model: { asr: string; vad: string; embedder?: string };
+  mode?: 'multitrack';
+  tracks?: Array<{ file: string; label: string; name: string; named_by: string; offset: number; duration: number; speech: number; kept: number; bleed: number }>;
+  markers?: Array<{ time: number; text: string }>;
 }
 
 export function transcriptJson(t: Transcript): TranscriptJson {
@@ -93,6 +101,23 @@ export function transcriptJson(t: Transcript): TranscriptJson {
       ...(s.format !== undefined ? { format: s.format } : {}),
     })),
     model: { asr: t.model.asr, vad: t.model.vad, ...(t.model.embedder !== undefined ? { embedder: t.model.embedder } : {}) },
+    ...(t.mode === 'multitrack' ? { mode: 'multitrack' as const } : {}),
+    ...(t.tracks && t.tracks.length > 0
+      ? {
+          tracks: t.tracks.map((k) => ({
+            file: k.file,
+            label: k.label,
+            name: k.name,
+            named_by: k.namedBy,
+            offset: roundMs(k.offset),
+            duration: roundMs(k.duration),
+            speech: roundMs(k.speechSeconds),
+            kept: roundMs(k.keptSeconds),
+            bleed: roundMs(k.bleedSeconds),
+          })),
+        }
+      : {}),
+    ...(t.markers && t.markers.length > 0 ? { markers: t.markers.map((m) => ({ time: roundMs(m.time), text: m.text })) } : {}),
   };
 }
 

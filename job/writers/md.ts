@@ -24,11 +24,20 @@ export function renderMarkdown(t: Transcript, options: MarkdownOptions = {}): st
   out.push('', '## Transcript', '');
   const turns = groupTurns(t.segments);
   if (turns.length === 0) out.push('_No speech was transcribed._', '');
+  // Notes taken while recording (Craig's /note) stand between the turns, at their time.
+  const markers = [...(t.markers ?? [])].sort((a, b) => a.time - b.time);
+  let m = 0;
+  const note = () => {
+    const marker = markers[m++]!;
+    out.push(`> **Note** [${clock(Math.floor(marker.time))}] ${escapeMarkdown(marker.text.replace(/\s+/g, ' ').trim())}`, '');
+  };
   for (const turn of turns) {
+    while (m < markers.length && markers[m]!.time <= turn.start) note();
     const who = turn.speaker ? `**${escapeMarkdown(turn.speaker)}** ` : '';
     // Rounded down: a reader who seeks to the timestamp must land before the first word, not after it.
     out.push(`${who}[${clock(Math.floor(turn.start))}] ${escapeMarkdown(turn.text)}`, '');
   }
+  while (m < markers.length) note();
   return out.join('\n');
 }
 

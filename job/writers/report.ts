@@ -35,6 +35,7 @@ function summary(r: Report): string[] {
     `- Speakers: ${speakers}`,
     ...(languages ? [`- Languages: ${languages}`] : []),
     `- Skipped files: ${r.skipped.length}, warnings: ${r.warnings.length}`,
+    ...(r.mode.reason ? [`- Mode: ${r.mode.mode}. ${md(r.mode.reason)} ${md(r.mode.other)}`] : []),
     `- Run \`${r.runId}\`, input ${r.inputUri}, output ${r.outputUri}`,
   ];
 }
@@ -72,6 +73,11 @@ function needsAttention(r: Report): string[] {
     }
     out.push('');
   }
+  if (r.trackSuggestions.length > 0) {
+    out.push(`### Tracks without a name (${r.trackSuggestions.length})`, '');
+    out.push('Their lines carry the recorder\'s label. To name them, add these speakers to context.yaml (change `name`), then run again:', '');
+    out.push('```yaml', 'speakers:', ...r.trackSuggestions, '```', '');
+  }
   if (r.voiceSampleProblems.length > 0) {
     out.push(`### Voice samples (${r.voiceSampleProblems.length})`, '');
     for (const p of r.voiceSampleProblems) out.push(`- ${md(p)}`);
@@ -87,6 +93,19 @@ function details(r: Report): string[] {
     for (const s of r.speakers) {
       out.push(`| ${cell(s.name)} | ${s.cluster} | ${clock(s.talkSeconds)} | ${s.sharePercent} % | ${s.turns} | ${s.confidence ?? '—'} | ${s.source} |`);
     }
+    out.push('');
+  }
+  if (r.tracks.length > 0) {
+    out.push('### Tracks', '', 'Speech found on each track, and what of it was other players heard through that track (bleed or echo, left out).', '');
+    out.push('| File | Label | Name | Named by | Starts at | Length | Speech | Kept | Bleed |', '|---|---|---|---|---|---|---|---|---|');
+    for (const t of r.tracks) {
+      out.push(`| ${cell(t.file)} | ${cell(t.label)} | ${cell(t.name)} | ${t.namedBy} | ${clock(t.offset)} | ${clock(t.duration)} | ${clock(t.speechSeconds)} | ${clock(t.keptSeconds)} | ${clock(t.bleedSeconds)} |`);
+    }
+    out.push('');
+  }
+  if (r.markers.length > 0) {
+    out.push('### Notes', '');
+    for (const m of r.markers) out.push(`- ${clock(m.time)} ${md(m.text)}`);
     out.push('');
   }
   out.push('### Recordings', '', '| File | Starts at | Duration | Format |', '|---|---|---|---|');

@@ -8,7 +8,7 @@ import { msTimestamp } from './time.js';
  * first line of every cue, so a viewer who skips ahead still knows who speaks.
  */
 export function renderSrt(t: Transcript): string {
-  return buildCues(t.segments)
+  return buildCues(t.segments, { markers: t.markers, simultaneous: t.mode === 'multitrack' })
     .map((cue, i) => {
       const lines = cue.label ? [`${cue.label}: ${cue.lines[0]}`, ...cue.lines.slice(1)] : cue.lines;
       return `${i + 1}\n${msTimestamp(cue.startMs, ',')} --> ${msTimestamp(cue.endMs, ',')}\n${lines.join('\n')}\n`;

@@ -9,7 +9,7 @@ import { msTimestamp } from './time.js';
  * parsers.
  */
 export function renderVtt(t: Transcript): string {
-  const cues = buildCues(t.segments).map((cue) => {
+  const cues = buildCues(t.segments, { markers: t.markers, simultaneous: t.mode === 'multitrack' }).map((cue) => {
     const body = cue.lines.map(escapeVtt);
     if (cue.speaker) body[0] = `<v ${escapeVtt(cue.speaker)}>${body[0]}`;
     return `${msTimestamp(cue.startMs, '.')} --> ${msTimestamp(cue.endMs, '.')}\n${body.join('\n')}\n`;

@@ -38,6 +38,55 @@ const formats = z
   )
   .pipe(z.array(z.enum(OUTPUT_FORMATS, `must be "all" or a comma-separated list of ${OUTPUT_FORMATS.join(', ')}`)));
 
+export const JOB_MODES = ['auto', 'mixed', 'multitrack'] as const;
+export type JobMode = (typeof JOB_MODES)[number];
+
+/** At most this many files get an offset; each at most a day. */
+const MAX_TRACK_OFFSETS = 2000;
+const MAX_OFFSET_SECONDS = 86_400;
+
+/**
+ * Where each file of a multitrack session starts on the timeline, seconds: `{"tascam.wav": 1.5}` (what the trigger
+ * writes from _READY's files[].offset) or `tascam.wav=1.5,zoom.m4a=0` (handier on a command line).
+ */
+const trackOffsets = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    let entries: Array<[string, unknown]>;
+    if (v.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(v);
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        entries = Object.entries(parsed);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of file name to seconds, or name=seconds pairs separated by commas' });
+        return z.NEVER;
+      }
+    } else {
+      entries = v
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => {
+          const at = pair.lastIndexOf('=');
+          return at > 0 ? [pair.slice(0, at).trim(), /^\d+(\.\d+)?$/.test(pair.slice(at + 1).trim()) ? Number(pair.slice(at + 1)) : pair.slice(at + 1)] : [pair, undefined];
+        });
+    }
+    if (entries.length > MAX_TRACK_OFFSETS) {
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_TRACK_OFFSETS} files (found ${entries.length})` });
+      return z.NEVER;
+    }
+    for (const [file, seconds] of entries) {
+      if (typeof seconds !== 'number' || !(seconds >= 0) || seconds > MAX_OFFSET_SECONDS) {
+        ctx.addIssue({ code: 'custom', message: `${file}: the offset must be a number of seconds from 0 to ${MAX_OFFSET_SECONDS}` });
+        return z.NEVER;
+      }
+    }
+    // fromEntries defines own properties: a file named "__proto__" is just a name.
+    return Object.fromEntries(entries) as Record<string, number>;
+  });
+
 /** Every variable the job reads, with its schema. Optional ones have defaults applied below. */
 export const JobEnvSchema = z.object({
   INPUT_PREFIX: location,
@@ -78,6 +127,8 @@ export const JobEnvSchema = z.object({
   OUTPUT_FORMATS: formats.default([...OUTPUT_FORMATS]),
   MIN_SPEAKERS: wholeNumber(1, 20).optional(),
   MAX_SPEAKERS: wholeNumber(1, 20).optional(),
+  MODE: z.string().trim().toLowerCase().pipe(z.enum(JOB_MODES, 'must be auto, mixed or multitrack')).default('auto'),
+  TRACK_OFFSETS: trackOffsets.optional(),
 });
 
 export type JobEnv = z.output<typeof JobEnvSchema>;
@@ -98,6 +149,10 @@ export interface JobConfig {
   threads: number;
   formats: OutputFormat[];
   speakers: { min: number | undefined; max: number | undefined };
+  /** mixed: the files are consecutive parts of one recording; multitrack: one track per speaker; auto: decided from the files. */
+  mode: JobMode;
+  /** Multitrack: where a file starts on the timeline, seconds, by file name. */
+  trackOffsets: Record<string, number>;
 }
 
 export interface ParseOptions {
@@ -139,5 +194,7 @@ export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig 
     threads: e.THREADS ?? availableParallelism(),
     formats: e.OUTPUT_FORMATS,
     speakers: { min: e.MIN_SPEAKERS, max: e.MAX_SPEAKERS },
+    mode: e.MODE,
+    trackOffsets: e.TRACK_OFFSETS ?? {},
   };
 }

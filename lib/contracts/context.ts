@@ -13,6 +13,7 @@ import { DEFAULT_YAML_LIMITS, loadBoundedYaml } from './yaml.js';
  *     name: Alice            # shown in transcripts; defaults to id
  *     nicknames: [Ali, "la MJ"]
  *     voice_samples: [voices/alice-1.wav, voices/alice-2.wav]   # relative to the context file
+ *     tracks: [alice_0, "123456789012345678"]   # multitrack: her Discord username or id, or her track's label
  * glossary:
  *   characters: [Eldrin, { name: "Kael'thas", aliases: [Kaeltas, Kael tas] }]
  *   places: [Port-Sombre]
@@ -30,6 +31,7 @@ export const CONTEXT_LIMITS = {
   speakers: 50,
   nicknames: 20,
   voiceSamples: 10,
+  tracks: 20,
   /** Per kind (characters, places, terms). */
   glossaryEntries: 2000,
   aliases: 50,
@@ -69,11 +71,22 @@ export interface GlossaryEntry {
   kind: 'characters' | 'places' | 'terms';
 }
 
+/**
+ * A track's name in `tracks:`: text, or a number as YAML reads a Discord id, which must then be exact: ids have 18-19
+ * digits and YAML rounds those (123456789012345678 becomes 123456789012345680), so they must be quoted.
+ */
+const trackName = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v),
+  z.string({ error: (issue) => (typeof issue.input === 'number' ? 'a Discord id must be written in quotes ("123456789012345678"): YAML rounds long numbers' : 'must be a name or an id') }).pipe(name),
+);
+
 export const SpeakerSchema = z.object({
   id: name,
   name: name.optional(),
   nicknames: list(name, CONTEXT_LIMITS.nicknames, 'nicknames').default([]),
   voice_samples: list(name, CONTEXT_LIMITS.voiceSamples, 'voice samples').default([]),
+  /** Multitrack sessions: the tracks that are this speaker's (Discord usernames or ids, file-name labels). */
+  tracks: list(trackName, CONTEXT_LIMITS.tracks, 'tracks').default([]),
 });
 
 const glossaryList = list(GlossaryEntrySchema, CONTEXT_LIMITS.glossaryEntries, 'entries').default([]);

@@ -14,7 +14,9 @@ import { DEFAULT_YAML_LIMITS, loadBoundedYaml } from './yaml.js';
  * context: context/context.yaml
  * files:                       # the trigger waits for (refuses without) every listed file
  *   - { name: part1.m4a, size: 123456789 }
- * mode: mixed                  # mixed: consecutive parts of one recording; multitrack: one file per speaker
+ *   - { name: tascam.wav, offset: 1.5 }   # multitrack: where this file starts on the session's timeline, seconds
+ * mode: multitrack             # mixed: consecutive parts of one recording; multitrack: one track per speaker;
+ *                              # unset: multitrack for a Craig recording (zip or info.txt), mixed otherwise
  * model: large-v3
  * min_speakers: 3
  * max_speakers: 6
@@ -32,6 +34,8 @@ export const MANIFEST_LIMITS = {
   recipients: 50,
   pathChars: 1024,
   warnings: 20,
+  /** A file's offset on the timeline: a day at most. */
+  offsetSeconds: 86_400,
 } as const;
 
 const path = z.string().trim().min(1).max(MANIFEST_LIMITS.pathChars, `must be at most ${MANIFEST_LIMITS.pathChars} characters`);
@@ -41,6 +45,8 @@ export const ManifestFileSchema = z.object({
   size: z.number().int().nonnegative().optional(),
   // YAML reads an all-digit value as a number; a checksum is text either way.
   md5: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().max(64)).optional(),
+  /** Multitrack sessions: where the file starts on the session's timeline (recorders started at different times). */
+  offset: z.number().min(0, 'must be 0 or more seconds').max(MANIFEST_LIMITS.offsetSeconds, `must be at most ${MANIFEST_LIMITS.offsetSeconds} seconds`).optional(),
 });
 
 const count = (max: number, what: string) => ({
@@ -53,7 +59,7 @@ export const ManifestSchema = z
     languages: z.array(languageCode).min(1).max(4).optional(),
     context: path.optional(),
     files: z.array(ManifestFileSchema).max(MANIFEST_LIMITS.files, count(MANIFEST_LIMITS.files, 'files')).default([]),
-    mode: z.enum(SESSION_MODES).default('mixed'),
+    mode: z.enum(SESSION_MODES, 'must be mixed or multitrack (or left out: the job then decides from the files)').optional(),
     model: z
       .string()
       .max(100)

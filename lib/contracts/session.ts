@@ -29,6 +29,16 @@ const NOT_AUDIO_EXTENSIONS = new Set([
 ]);
 const NOT_AUDIO_TYPES = /^(text|image|font)\/|^application\/(pdf|json|zip|x-yaml|yaml|xml|msword|vnd\.)/i;
 
+/** A zip of recordings (Craig gives one): the job unzips it and judges its entries as it judges files. */
+export function isZipName(name: string, contentType?: string): boolean {
+  return extensionOf(name) === 'zip' || (contentType !== undefined && /^application\/(x-)?zip(-compressed)?$/i.test(contentType));
+}
+
+/** What the trigger counts as the session's recordings: anything that may be audio, and zips of them. */
+export function mightHoldRecordings(name: string, contentType?: string): boolean {
+  return mightBeAudio(name, contentType) || ((name.split('/').pop() ?? '').startsWith('.') ? false : isZipName(name, contentType));
+}
+
 export function isAudioName(name: string): boolean {
   const ext = extensionOf(name);
   return ext !== undefined && (AUDIO_EXTENSIONS as readonly string[]).includes(ext);

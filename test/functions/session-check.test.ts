@@ -99,6 +99,16 @@ describe('session check', () => {
     assert.ok(!none.ok && /no recording in the session folder/.test(none.problems.join()));
   });
 
+  it('accepts a session that holds only the zip Craig gives: the job unzips it', async () => {
+    const zipOnly = await checkSession(input('', [{ key: 'craig-AbCdEf.flac.zip' }, { key: '_READY' }]));
+    assert.ok(zipOnly.ok, JSON.stringify(zipOnly));
+    assert.deepEqual(zipOnly.plan.audio, ['craig-AbCdEf.flac.zip']);
+    const byType = await checkSession(input('', [{ key: 'download', contentType: 'application/zip' }]));
+    assert.ok(byType.ok && byType.plan.audio.length === 1);
+    const hidden = await checkSession(input('', [{ key: '._craig.zip' }]));
+    assert.ok(!hidden.ok && /or the zip Craig gives/.test(hidden.problems.join()));
+  });
+
   it('treats the context folder, runs, _READY and hidden files as control data', () => {
     assert.deepEqual(['_READY', 'context/voices/a.wav', 'runs/1.json', '.DS_Store', 'x/_tmp.m4a', 'a.m4a', 'sub/b.m4a'].map(isControlKey), [true, true, true, true, true, false, false]);
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parseJobConfig } from '../../lib/config/job.js';
 import { handleSessionReady, jobEnv, overrideProblems, STORAGE_FINALIZED, type JobLauncher, type TriggerDeps } from '../../functions/trigger-core.js';
 import { aliasBomb } from '../support/bombs.js';
 import { TEST_TRIGGER_CONFIG } from '../support/function-configs.js';
@@ -302,8 +303,27 @@ describe('trigger core', () => {
     assert.equal(env.MULTILANG, 'true');
     assert.equal(env.EMAIL_TO, undefined);
     assert.match(log.lines[0]!.message, /de ignored/);
-    const single = jobEnv({ manifest: { recipients: [], files: [], mode: 'mixed', languages: ['fr'] }, recipients: [], contextKey: undefined, audio: [], warnings: [] }, { input: store, outputBucket: 'out', session: 's', runId: 'r' }, log);
+    const single = jobEnv({ manifest: { recipients: [], files: [], languages: ['fr'] }, recipients: [], contextKey: undefined, audio: [], warnings: [] }, { input: store, outputBucket: 'out', session: 's', runId: 'r' }, log);
     assert.equal(single.MULTILANG, 'false');
     assert.equal(single.SECONDARY_LANG, undefined);
+    assert.equal(single.MODE, undefined, 'no mode in _READY: the job decides from the files');
+  });
+
+  it('passes the mode and the files\' offsets to the job', () => {
+    const log = memoryLogger();
+    const env = jobEnv(
+      {
+        manifest: { recipients: [], files: [{ name: 'tascam.wav', offset: 1.5 }, { name: 'zoom.m4a' }, { name: 'phone.m4a', offset: 0 }], mode: 'multitrack' },
+        recipients: [],
+        contextKey: undefined,
+        audio: [],
+        warnings: [],
+      },
+      { input: new FileStore(root), outputBucket: 'out', session: 's', runId: 'r' },
+      log,
+    );
+    assert.equal(env.MODE, 'multitrack');
+    assert.deepEqual(JSON.parse(env.TRACK_OFFSETS!), { 'tascam.wav': 1.5, 'phone.m4a': 0 });
+    assert.deepEqual(parseJobConfig({ ...env }).trackOffsets, { 'tascam.wav': 1.5, 'phone.m4a': 0 });
   });
 });

@@ -63,7 +63,7 @@ before(async () => {
 
 /** What the trigger sends for a manifest using every field: the override names come from the code, not a list. */
 function maximalOverrides(): Record<string, string> {
-  const { manifest } = parseManifest('languages: [fr, en]\nmodel: large-v3\nmin_speakers: 2\nmax_speakers: 6\ncontext: context/context.yaml\nrecipients: [a@example.org]\n');
+  const { manifest } = parseManifest('languages: [fr, en]\nmodel: large-v3\nmin_speakers: 2\nmax_speakers: 6\ncontext: context/context.yaml\nrecipients: [a@example.org]\nmode: multitrack\nfiles: [{ name: a.m4a, offset: 1.5 }]\n');
   const input = new GcsStore(new Storage({ projectId: 'unused' }), 'in-bucket', 'sessions/S');
   const quiet = createLogger({ write: () => undefined });
   return jobEnv({ manifest, recipients: ['a@example.org'], contextKey: 'context/context.yaml', audio: ['a.m4a'], warnings: [] }, { input, outputBucket: 'out-bucket', session: 'S', runId: 'r1' }, quiet);

@@ -79,7 +79,7 @@ test('a file that probes but fails mid-decode is cut back out and reported', asy
   mkdirSync(dir, { recursive: true });
   const good = await encodeAs(wav, join(dir, 'a.flac'));
   const out = join(dir, 'out.pcm');
-  const probe = { duration: 100, format: '', codec: '', channels: 1, sampleRate: 16000 };
+  const probe = { duration: 100, format: '', codec: '', channels: 1, sampleRate: 16000, streams: [{ codec: '', channels: 1, duration: 100 }] };
   const { sources, skipped, samples } = await decodeSession(
     [
       { name: 'a.flac', localPath: good, probe },

@@ -60,3 +60,22 @@ function catchConfig(fn: () => unknown): ConfigError {
   }
   assert.fail('expected a ConfigError');
 }
+
+test('MODE and TRACK_OFFSETS: the mode is auto unless set; offsets as JSON or name=seconds pairs, bounded', () => {
+  const base = { INPUT_PREFIX: 'sessions/s1' };
+  assert.equal(parseJobConfig(base).mode, 'auto');
+  assert.deepEqual(parseJobConfig(base).trackOffsets, {});
+  assert.equal(parseJobConfig({ ...base, MODE: 'Multitrack' }).mode, 'multitrack');
+  assert.deepEqual(parseJobConfig({ ...base, TRACK_OFFSETS: '{"tascam.wav":1.5,"zoom.m4a":0}' }).trackOffsets, { 'tascam.wav': 1.5, 'zoom.m4a': 0 });
+  assert.deepEqual(parseJobConfig({ ...base, TRACK_OFFSETS: 'tascam.wav=1.5, a=b.wav=2' }).trackOffsets, { 'tascam.wav': 1.5, 'a=b.wav': 2 });
+  for (const [value, says] of [
+    ['tascam.wav=-1', 'tascam.wav: the offset must be a number of seconds from 0 to 86400'],
+    ['tascam.wav', 'tascam.wav: the offset must be'],
+    ['{"a.wav": "soon"}', 'a.wav: the offset must be'],
+    ['{"a.wav": 1', 'must be a JSON object'],
+    [JSON.stringify(Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`f${i}.wav`, 1]))), 'at most 2000 files (found 2001)'],
+  ] as const) {
+    assert.throws(() => parseJobConfig({ ...base, TRACK_OFFSETS: value }), (e: unknown) => e instanceof Error && e.message.includes('TRACK_OFFSETS') && e.message.includes(says), value);
+  }
+  assert.throws(() => parseJobConfig({ ...base, MODE: 'stereo' }), /MODE: must be auto, mixed or multitrack/);
+});

@@ -5,19 +5,24 @@ import { parseCompletionMessage } from '../../../lib/contracts/completion.js';
 import { InputError } from '../../../lib/errors.js';
 
 test('empty, JSON and YAML manifests', () => {
-  assert.equal(parseManifest('').manifest.mode, 'mixed');
+  // No mode: the job decides from the files (multitrack for a Craig recording).
+  assert.equal(parseManifest('').manifest.mode, undefined);
   const json = parseManifest('{"recipients":["a@example.org"],"languages":["FR","en"],"files":[{"name":"p1.m4a","size":10}]}').manifest;
   assert.deepEqual(json.languages, ['fr', 'en']);
   assert.equal(json.files[0]?.size, 10);
   const yaml = parseManifest('mode: multitrack\nmin_speakers: 2\nmax_speakers: 5\n').manifest;
   assert.equal(yaml.mode, 'multitrack');
   assert.equal(yaml.max_speakers, 5);
+  const offsets = parseManifest('files:\n  - { name: tascam.wav, offset: 1.5 }\n  - { name: zoom.m4a }\n').manifest;
+  assert.deepEqual(offsets.files.map((f) => f.offset), [1.5, undefined]);
 });
 
 test('bad manifests are InputErrors that name the field', () => {
   for (const [text, field] of [
     ['recipients: [nobody]', 'recipients'],
     ['mode: stereo', 'mode'],
+    ['files: [{ name: a.wav, offset: -2 }]', 'offset'],
+    ['files: [{ name: a.wav, offset: 100000 }]', 'offset'],
     ['min_speakers: 4\nmax_speakers: 2', 'min_speakers'],
     ['languages: [french]', 'languages'],
     ['- a\n- b', 'list'],

@@ -1,0 +1,152 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { SpeechRegion } from '../engines/vad.js';
+import type { Segment, Word } from '../transcript.js';
+import { roundTo } from '../round.js';
+import { SAMPLE_RATE, type PcmFile } from './pcm.js';
+
+/**
+ * Speech-only audio: a track's speech regions laid end to end with a short silence between them, so the ASR engine
+ * hears only speech (a 4-hour track with 40 minutes of speech costs 40 minutes of ASR), and the map back to the
+ * session's timeline. Regions closer than the gap keep the silence between them.
+ */
+export interface CondensedPiece {
+  /** Where the piece starts in the condensed audio, seconds. */
+  at: number;
+  /** The piece on the session's timeline, seconds. */
+  start: number;
+  end: number;
+}
+
+export interface CondensedPlan {
+  pieces: CondensedPiece[];
+  /** Seconds of condensed audio. */
+  duration: number;
+}
+
+/** Silence between pieces: enough for Whisper to end a sentence, little enough to cost nothing. */
+export const CONDENSE_GAP_SECONDS = 0.3;
+
+export function condensePlan(regions: readonly SpeechRegion[], gap = CONDENSE_GAP_SECONDS): CondensedPlan {
+  const joined: SpeechRegion[] = [];
+  for (const r of [...regions].sort((a, b) => a.start - b.start)) {
+    const last = joined[joined.length - 1];
+    if (last && r.start - last.end <= gap) last.end = Math.max(last.end, r.end);
+    else joined.push({ ...r });
+  }
+  const pieces: CondensedPiece[] = [];
+  let at = 0;
+  for (const r of joined) {
+    if (pieces.length > 0) at += gap;
+    pieces.push({ at: roundTo(at, 3), start: r.start, end: r.end });
+    at += r.end - r.start;
+  }
+  return { pieces, duration: roundTo(at, 3) };
+}
+
+/** The pieces as regions of the condensed audio (for the chunker, which cuts in the silences). */
+export function condensedRegions(plan: CondensedPlan): SpeechRegion[] {
+  return plan.pieces.map((p) => ({ start: p.at, end: roundTo(p.at + (p.end - p.start), 3) }));
+}
+
+/** The piece a condensed time falls in: the last one starting at or before it (a time in a gap: the piece before). */
+function pieceAt(plan: CondensedPlan, t: number): number {
+  let lo = 0;
+  let hi = plan.pieces.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (plan.pieces[mid]!.at <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A condensed time on the session's timeline, clamped into its piece (a time in a gap goes to the piece's end). */
+export function toSessionTime(plan: CondensedPlan, t: number): number {
+  if (plan.pieces.length === 0) return t;
+  const p = plan.pieces[pieceAt(plan, t)]!;
+  return roundTo(Math.min(p.end, p.start + Math.max(0, t - p.at)), 3);
+}
+
+/**
+ * Segments of the condensed audio on the session's timeline. A segment that spans pieces (Whisper joins what it
+ * hears as one sentence) is split at the pieces, by its words' middles, so that no line bridges minutes of other
+ * people's talk; a segment without words goes to the piece holding most of it.
+ */
+export function segmentsToSession(segments: readonly Segment[], plan: CondensedPlan): Segment[] {
+  if (plan.pieces.length === 0) return [...segments];
+  const out: Segment[] = [];
+  for (const s of segments) {
+    const first = pieceAt(plan, s.start);
+    const last = pieceAt(plan, Math.max(s.start, s.end - 1e-6));
+    if (first === last || !s.words || s.words.length === 0) {
+      const piece = first === last ? first : mostOf(plan, s, first, last);
+      out.push(inPiece(s, plan, piece, s.words));
+      continue;
+    }
+    const groups = new Map<number, Word[]>();
+    for (const w of s.words) {
+      const piece = pieceAt(plan, (w.start + w.end) / 2);
+      groups.set(piece, [...(groups.get(piece) ?? []), w]);
+    }
+    for (const [piece, words] of [...groups.entries()].sort((a, b) => a[0] - b[0])) {
+      out.push(inPiece({ ...s, start: words[0]!.start, end: words[words.length - 1]!.end, text: words.map((w) => w.text).join(' ') }, plan, piece, words));
+    }
+  }
+  return out;
+}
+
+function mostOf(plan: CondensedPlan, s: Segment, first: number, last: number): number {
+  let best = first;
+  let bestOverlap = -1;
+  for (let i = first; i <= last; i++) {
+    const p = plan.pieces[i]!;
+    const overlap = Math.min(s.end, p.at + (p.end - p.start)) - Math.max(s.start, p.at);
+    if (overlap > bestOverlap) {
+      best = i;
+      bestOverlap = overlap;
+    }
+  }
+  return best;
+}
+
+function inPiece(s: Segment, plan: CondensedPlan, index: number, words: readonly Word[] | undefined): Segment {
+  const p = plan.pieces[index]!;
+  const map = (t: number) => roundTo(Math.min(p.end, Math.max(p.start, p.start + (t - p.at))), 3);
+  const mapped: Segment = { ...s, start: map(s.start), end: map(s.end) };
+  if (words) mapped.words = words.map((w) => ({ ...w, start: map(w.start), end: map(w.end) }));
+  return mapped;
+}
+
+/** Writes the condensed audio of `pcm` as raw PCM (the session format), streamed in 30 s pieces. */
+export async function writeCondensedPcm(pcm: PcmFile, plan: CondensedPlan, path: string): Promise<void> {
+  const out = createWriteStream(path);
+  const write = async (data: Int16Array) => {
+    if (!out.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) await once(out, 'drain');
+  };
+  const step = 30 * SAMPLE_RATE;
+  let written = 0;
+  for (const p of plan.pieces) {
+    // Each piece starts where the plan says, whatever rounding came before.
+    const target = Math.round(p.at * SAMPLE_RATE);
+    if (target > written) {
+      await write(new Int16Array(target - written));
+      written = target;
+    }
+    const first = Math.round(p.start * SAMPLE_RATE);
+    const last = Math.round(p.end * SAMPLE_RATE);
+    for (let at = first; at < last; at += step) {
+      const piece = await pcm.readSamples(at, Math.min(last, at + step));
+      await write(piece);
+      written += piece.length;
+      // Past the end of the file: silence, so that the timing still holds.
+      if (piece.length < Math.min(last, at + step) - at) {
+        const missing = Math.min(last, at + step) - at - piece.length;
+        await write(new Int16Array(missing));
+        written += missing;
+      }
+    }
+  }
+  out.end();
+  await once(out, 'close');
+}

@@ -1,0 +1,236 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { errorMessage, InputError, throwIfAborted } from '../lib/errors.js';
+import type { SessionContext } from '../lib/contracts/context.js';
+import { condensedRegions, condensePlan, segmentsToSession, toSessionTime, writeCondensedPcm, type CondensedPlan } from './audio/condense.js';
+import { PcmFile, SAMPLE_RATE } from './audio/pcm.js';
+import type { SpeechRegion } from './engines/vad.js';
+import { decodeToPcm } from './engines/ffmpeg.js';
+import type { ChunkLanguage } from './report.js';
+import type { RunContext } from './run-context.js';
+import type { RunDeps, RunSettings } from './run.js';
+import { asrOptions } from './settings.js';
+import { transcribeChunks } from './stages/asr.js';
+import { planChunks, type Chunk } from './stages/chunk.js';
+import { dropOutsideSpeech, mergeChunks, type ChunkResult } from './stages/merge.js';
+import { detectSpeech, speechSeconds } from './stages/vad.js';
+import { BLEED_FRAME_SAMPLES, frameEnergies, separateBleed } from './tracks/bleed.js';
+import { nameTracks } from './tracks/names.js';
+import type { TrackPlan, TrackSource } from './tracks/plan.js';
+import type { Segment, SkippedFile, SourceFile, SpeakerSummary, SpeakerTurn, TrackSummary } from './transcript.js';
+import { roundTo } from './round.js';
+
+/**
+ * A multitrack session (one track per person: Craig, Zoom, one mic each), in data-flow order: decode every track
+ * onto the session's timeline → VAD per track → bleed (keep on each track only its own speech) → chunks of each
+ * track's speech only → ASR → merge back onto the timeline → names from the tracks → (glossary and the rest as for
+ * mixed sessions, in run.ts). Diarization is free: a track is one person, so no embedder runs.
+ */
+export interface HeardTracks {
+  segments: Segment[];
+  summaries: SpeakerSummary[];
+  turns: SpeakerTurn[];
+  sources: SourceFile[];
+  duration: number;
+  skipped: SkippedFile[];
+  languages: ChunkLanguage[];
+  chunkResults: ChunkResult[];
+  /** Speech the VAD found on the tracks that were transcribed, seconds. */
+  speechSeconds: number;
+  tracks: TrackSummary[];
+  suggestions: string[];
+}
+
+interface DecodedTrack {
+  source: TrackSource;
+  pcmPath: string;
+  /** Seconds on the timeline, offset included. */
+  duration: number;
+}
+
+interface HeardTrack extends DecodedTrack {
+  regions: SpeechRegion[];
+  kept: SpeechRegion[];
+  bleedSeconds: number;
+  plan: CondensedPlan;
+  chunks: Chunk[];
+  results: ChunkResult[];
+}
+
+export async function hearTracks(run: RunContext, settings: RunSettings, deps: RunDeps, context: SessionContext, plan: TrackPlan): Promise<HeardTracks> {
+  const { signal, progress, log } = deps;
+  const dir = join(deps.workDir, 'tracks');
+  await mkdir(dir, { recursive: true });
+
+  const { decoded, skipped } = await run.stage('decode', 'Decode', () => decodeTracks(plan.tracks, dir, deps, (f) => progress.update(f)));
+  for (const s of skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
+  if (decoded.length === 0) throw new InputError(`No track could be decoded: ${skipped.map((s) => `${s.name} (${s.reason})`).slice(0, 20).join('; ')}. Upload the recordings again.`);
+
+  const heard = await run.stage('vad', 'Speech', async () => {
+    const out: Array<DecodedTrack & { regions: SpeechRegion[]; energies: Float32Array }> = [];
+    for (const [i, track] of decoded.entries()) {
+      const pcm = await PcmFile.open(track.pcmPath);
+      try {
+        const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, signal, onProgress: (f) => progress.update((i + f) / decoded.length, track.source.display) });
+        out.push({ ...track, regions: found.regions, energies: await energiesOf(pcm, signal) });
+      } finally {
+        await pcm.close();
+      }
+    }
+    // Each track keeps the speech it carries loudest; the rest is the other players, heard through its mic.
+    const bleed = separateBleed(out.map((t) => ({ energies: t.energies, regions: t.regions })));
+    return out.map((t, i) => ({ ...t, energies: undefined, kept: bleed[i]!.kept, bleedSeconds: bleed[i]!.bleedSeconds }));
+  });
+  for (const t of heard) {
+    log.info(`${t.source.display}: ${Math.round(speechSeconds(t.regions))} s of speech, ${Math.round(t.bleedSeconds)} s of it other players' voices`);
+    if (t.regions.length === 0) run.warn(`${t.source.display}: no speech was found on this track (a player who never spoke, or a silent recording); nothing of it is in the transcript`);
+  }
+
+  const planned: HeardTrack[] = await run.stage('chunk', 'Chunks', async () =>
+    heard.map((t) => {
+      const condensed = condensePlan(t.kept);
+      return { ...t, plan: condensed, chunks: condensed.pieces.length === 0 ? [] : planChunks(condensed.duration, condensedRegions(condensed), settings.chunk), results: [] };
+    }),
+  );
+
+  await run.stage('asr', 'Transcribe', async () => {
+    const total = planned.reduce((n, t) => n + t.chunks.length, 0);
+    let done = 0;
+    for (const track of planned) {
+      if (track.chunks.length === 0) continue;
+      throwIfAborted(signal);
+      const speechPath = `${track.pcmPath}.speech`;
+      const whole = await PcmFile.open(track.pcmPath);
+      try {
+        await writeCondensedPcm(whole, track.plan, speechPath);
+      } finally {
+        await whole.close();
+      }
+      const speech = await PcmFile.open(speechPath);
+      try {
+        track.results = await transcribeChunks(speech, track.chunks, deps.asr, {
+          ...asrOptions(settings, context, deps),
+          onProgress: (i, _n, f) => progress.update((done + i + f) / Math.max(1, total), `${track.source.display}, chunk ${i + 1}/${track.chunks.length}`),
+        });
+      } finally {
+        await speech.close();
+        await rm(speechPath, { force: true });
+      }
+      done += track.chunks.length;
+    }
+  });
+
+  const perTrack = await run.stage('merge', 'Merge', async () =>
+    planned.map((t) => dropOutsideSpeech(segmentsToSession(mergeChunks(t.results), t.plan), t.kept)),
+  );
+
+  const named = await run.stage('speakers', 'Speakers', async () => {
+    const { names, warnings, suggestions } = nameTracks(planned.map((t) => ({ file: t.source.display, identity: t.source.identity })), context);
+    run.warn(...warnings);
+    return { names, suggestions };
+  });
+  log.info(`Tracks: ${planned.map((t, i) => `${t.source.display} → ${named.names[i]!.name}`).join(', ')}`);
+
+  const segments = perTrack
+    .flatMap((segs, i) => segs.map((s) => ({ s: { ...s, speaker: named.names[i]!.name, ...(s.words ? { words: s.words.map((w) => ({ ...w, speaker: named.names[i]!.name })) } : {}) }, track: i })))
+    .sort((a, b) => a.s.start - b.s.start || a.track - b.track)
+    .map((x) => x.s);
+  const turns = planned.flatMap((t, i) => t.kept.map((r) => ({ start: r.start, end: r.end, speaker: named.names[i]!.name }))).sort((a, b) => a.start - b.start);
+  const summaries = speakerSummaries(planned, named.names);
+  const languages: ChunkLanguage[] = [];
+  for (const t of planned) {
+    for (const r of t.results) {
+      languages.push({ chunk: languages.length, start: toSessionTime(t.plan, r.chunk.keepStart), end: toSessionTime(t.plan, r.chunk.keepEnd), language: r.result.language });
+    }
+  }
+  return {
+    segments,
+    summaries,
+    turns,
+    sources: planned.map((t) => ({ name: t.source.display, offset: t.source.offset, duration: roundTo(t.duration - t.source.offset, 3), format: `${t.source.file.probe.format}/${t.source.file.probe.streams[t.source.stream]?.codec ?? t.source.file.probe.codec}` })),
+    duration: Math.max(...planned.map((t) => t.duration)),
+    skipped,
+    languages,
+    chunkResults: planned.flatMap((t) => t.results),
+    speechSeconds: planned.reduce((n, t) => n + speechSeconds(t.regions), 0),
+    tracks: planned.map((t, i) => ({
+      file: t.source.display,
+      label: t.source.identity.label,
+      name: named.names[i]!.name,
+      namedBy: named.names[i]!.source,
+      offset: t.source.offset,
+      duration: roundTo(t.duration - t.source.offset, 3),
+      speechSeconds: roundTo(speechSeconds(t.regions), 3),
+      keptSeconds: roundTo(speechSeconds(t.kept), 3),
+      bleedSeconds: t.bleedSeconds,
+    })),
+    suggestions: named.suggestions,
+  };
+}
+
+/**
+ * Each track to its own 16 kHz mono file on the session's timeline: `offset` seconds of silence, then the decoded
+ * stream (or one channel of it). A track that fails to decode is reported and left out; the others go on.
+ */
+async function decodeTracks(tracks: readonly TrackSource[], dir: string, deps: RunDeps, onProgress: (fraction: number) => void): Promise<{ decoded: DecodedTrack[]; skipped: SkippedFile[] }> {
+  const decoded: DecodedTrack[] = [];
+  const skipped: SkippedFile[] = [];
+  const expected = tracks.reduce((n, t) => n + (t.file.probe.streams[t.stream]?.duration ?? t.file.probe.duration), 0);
+  let before = 0;
+  for (const [i, track] of tracks.entries()) {
+    const pcmPath = join(dir, `track-${String(i).padStart(3, '0')}.pcm`);
+    const sink = createWriteStream(pcmPath);
+    const lead = Math.round(track.offset * SAMPLE_RATE);
+    let samples = 0;
+    try {
+      for (let left = lead; left > 0; left -= Math.min(left, 30 * SAMPLE_RATE)) {
+        if (!sink.write(Buffer.alloc(Math.min(left, 30 * SAMPLE_RATE) * 2))) await once(sink, 'drain');
+      }
+      samples = await decodeToPcm(deps.tools, track.file.localPath, sink, {
+        displayName: track.display,
+        stream: track.stream,
+        channel: track.channel,
+        signal: deps.signal,
+        onSamples: (n) => onProgress(expected > 0 ? (before + n / SAMPLE_RATE) / expected : 0),
+      });
+      sink.end();
+      await once(sink, 'close');
+    } catch (err) {
+      sink.destroy();
+      await once(sink, 'close').catch(() => undefined);
+      await rm(pcmPath, { force: true });
+      if (!(err instanceof InputError)) throw err;
+      skipped.push({ name: track.display, reason: errorMessage(err).replace(`${track.display}: `, '') });
+      continue;
+    }
+    before += samples / SAMPLE_RATE;
+    decoded.push({ source: track, pcmPath, duration: (lead + samples) / SAMPLE_RATE });
+  }
+  return { decoded, skipped };
+}
+
+/** Frame energies of a whole track, read in pieces of whole frames. */
+async function energiesOf(pcm: PcmFile, signal: AbortSignal | undefined): Promise<Float32Array> {
+  const out = new Float32Array(Math.ceil(pcm.samples / BLEED_FRAME_SAMPLES)).fill(-100);
+  const step = BLEED_FRAME_SAMPLES * 1000;
+  for (let at = 0; at < pcm.samples; at += step) {
+    throwIfAborted(signal);
+    frameEnergies(await pcm.readSamples(at, at + step), out, at / BLEED_FRAME_SAMPLES);
+  }
+  return out;
+}
+
+/** Talk time and turns per name (two tracks of one person add up). */
+function speakerSummaries(tracks: readonly HeardTrack[], names: ReadonlyArray<{ name: string; source: 'context' | 'override' | 'label' }>): SpeakerSummary[] {
+  const byName = new Map<string, SpeakerSummary>();
+  tracks.forEach((t, i) => {
+    const n = names[i]!;
+    const summary = byName.get(n.name) ?? { name: n.name, cluster: t.source.identity.label, talkSeconds: 0, turns: 0, source: n.source === 'label' ? 'track' : n.source };
+    summary.talkSeconds = roundTo(summary.talkSeconds + speechSeconds(t.kept), 3);
+    summary.turns += t.kept.length;
+    byName.set(n.name, summary);
+  });
+  return [...byName.values()].filter((s) => s.talkSeconds > 0);
+}
