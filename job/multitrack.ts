@@ -129,6 +129,11 @@ export async function hearTracks(run: RunContext, settings: RunSettings, deps: R
   const named = await run.stage('speakers', 'Speakers', async () => {
     const { names, warnings, suggestions } = nameTracks(planned.map((t) => ({ file: t.source.display, identity: t.source.identity })), context);
     run.warn(...warnings);
+    // A file's name is a poor name for a person: say how to give a better one (info.txt names are people's names).
+    const byFile = planned.filter((t, i) => names[i]!.source === 'label' && t.source.identity.origin === 'file');
+    if (byFile.length > 0) {
+      run.warn(`${byFile.length === 1 ? 'A track is' : `${byFile.length} tracks are`} named after ${byFile.length === 1 ? 'its file' : 'their files'} (${byFile.map((t) => t.source.identity.label).join(', ')}): report.md lists the context.yaml lines that would give ${byFile.length === 1 ? 'it a name' : 'them names'}`);
+    }
     return { names, suggestions };
   });
   log.info(`Tracks: ${planned.map((t, i) => `${t.source.display} → ${named.names[i]!.name}`).join(', ')}`);

@@ -83,18 +83,7 @@ export function separateBleed(tracks: readonly BleedTrack[], options: BleedOptio
   /** t's frame f against u's: how far above the copy of u's speech it is (negative: it is that copy). */
   const against = (links: Links, t: number, u: number, f: number) => energy[t]![f]! - peakAround(energy[u]!, f - (links[t]![u]?.delay ?? 0)) - thresholdOf(links, t, u);
   /**
-   * Whether u's frame g is plainly the copy of t's speech: frame to frame, without the benefit of the doubt, and over
-   * the frames around it (a copy follows its original throughout; a word's end on u can briefly look like one).
-   */
-  const isCopy = (links: Links, u: number, t: number, g: number) => {
-    const delay = links[u]![t]?.delay ?? 0;
-    const diffs: number[] = [];
-    for (let k = Math.max(0, g - 2); k <= Math.min(frames - 1, g + 2); k++) diffs.push(energy[u]![k]! - (energy[t]![k - delay] ?? -100));
-    return median(diffs) < thresholdOf(links, u, t);
-  };
-  /**
-   * score_t[f]: how far t is above the loudest copy of another track's speech; +Infinity when nobody else speaks. A
-   * rival whose own frame is itself the copy of t (t's echo on it, heard back) is no rival.
+   * score_t[f]: how far t is above the loudest copy of another track's speech; +Infinity when nobody else speaks.
    */
   const scores = (links: Links) =>
     tracks.map((_, t) => {
@@ -103,8 +92,6 @@ export function separateBleed(tracks: readonly BleedTrack[], options: BleedOptio
         if (!inRegion[t]![f]) continue;
         for (let u = 0; u < tracks.length; u++) {
           if (u === t || !near[u]![f]) continue;
-          const g = f - (links[t]![u]?.delay ?? 0);
-          if (g >= 0 && audible(u, g) && isCopy(links, u, t, g)) continue;
           out[f] = Math.min(out[f]!, against(links, t, u, f));
         }
       }

@@ -15,6 +15,8 @@ export interface TrackIdentity {
   label: string;
   /** Every name the track answers to, the label included. */
   aliases: string[];
+  /** Where the label comes from: a person's name in Craig's info.txt, or the file's name. */
+  origin: 'craig-info' | 'file';
 }
 
 export function trackIdentity(fileName: string, options: { craig?: CraigTrack; part?: number } = {}): TrackIdentity {
@@ -23,7 +25,8 @@ export function trackIdentity(fileName: string, options: { craig?: CraigTrack; p
   if (options.part !== undefined) return identity(`${base} #${options.part}`, []);
   const craig = options.craig;
   if (craig) {
-    return identity(craig.globalName ?? craig.username, [craig.username, craigFileUser(craig.username), craig.username.replace(/#\d+$/, ''), ...(craig.discordId ? [craig.discordId] : [])]);
+    const aliases = [craig.username, craigFileUser(craig.username), craig.username.replace(/#\d+$/, ''), ...(craig.discordId ? [craig.discordId] : [])];
+    return { ...identity(craig.globalName ?? craig.username, aliases), origin: 'craig-info' };
   }
   const craigFile = craigTrackFile(base);
   if (craigFile) return identity(craigFile.user, []);
@@ -37,7 +40,7 @@ export function trackIdentity(fileName: string, options: { craig?: CraigTrack; p
 }
 
 function identity(label: string, more: string[]): TrackIdentity {
-  return { label, aliases: [...new Set([label, ...more].filter((a) => a.trim() !== ''))] };
+  return { label, aliases: [...new Set([label, ...more].filter((a) => a.trim() !== ''))], origin: 'file' };
 }
 
 /** How names are compared: case, accents and punctuation ignored ("Léa_B" matches "lea b"). */

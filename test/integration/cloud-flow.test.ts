@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
@@ -23,6 +24,7 @@ import { writeDemoSession } from '../support/demo-session.js';
 import { scratchDir } from '../support/fixtures.js';
 import { ScriptedAsr, SpeechIslandsAsr } from '../support/scripted-asr.js';
 import { segmentNameAccuracy } from '../support/der.js';
+import { craigInfo, multitrackSession, writeTracks } from '../support/multitrack-session.js';
 
 let cloud: Cloud;
 let trigger: ServedFunction;
@@ -123,6 +125,36 @@ describe('cloud flow on loopback', () => {
     assert.equal(status.state, 'succeeded');
     assert.ok(status.timings.some((t: { stage: string }) => t.stage === 'asr'));
     assert.ok(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}emailed.json`), 'the mailer claimed the run');
+  });
+
+  it('a session holding only the zip Craig gives: the trigger accepts it, the job unzips it, the email names the players', async () => {
+    const session = await multitrackSession({ seed: 5, seconds: 40, overlap: { every: 4, seconds: 0.6 } });
+    const tracks = await writeTracks(session, join(scratchDir(), 'craig-cloud-tracks'));
+    const zip = new JSZip();
+    for (const p of tracks) zip.file(p.split('/').pop()!, await readFile(p));
+    zip.file('info.txt', craigInfo(session));
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/partie-craig/craig-AbCdEf123.flac.zip', await zip.generateAsync({ type: 'nodebuffer' }));
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/partie-craig/_READY', 'recipients: [alice@club.example]\n');
+    const runs = cloud.run.requests.length;
+    const res = await trigger.post(await readyEvent('partie-craig'));
+    assert.ok(res.status < 300, res.body);
+    assert.equal(cloud.run.requests.length, runs + 1, 'the job was started');
+    const env = envOverrides(cloud.run.requests.at(-1)!);
+    assert.equal(env.MODE, undefined, 'no mode in _READY: the job finds the Craig recording itself');
+    const before = published().length;
+    assert.equal(await main(cloud.jobEnv(env), { engines: islands }), 0);
+    const { message, mail } = await mailNext(before);
+    assert.equal(JSON.parse(message.data.toString()).status, 'succeeded');
+    assert.equal(mail.subject, 'Transcription prête : partie-craig');
+    assert.match(mail.text ?? '', /Participants et temps de parole/);
+    for (const p of session.people) assert.match(mail.text ?? '', new RegExp(`- ${p.globalName} : `));
+    const received = await JSZip.loadAsync(mail.attachments[0]!.content);
+    const transcript = JSON.parse(await received.file('partie-craig/transcript.json')!.async('string'));
+    assert.equal(transcript.mode, 'multitrack');
+    assert.deepEqual(transcript.markers.map((m: { text: string }) => m.text), session.notes.map((n) => n.text));
+    const truth = session.truth.map((t) => ({ start: t.start, end: t.end, speaker: session.people.find((p) => p.id === t.speaker)!.globalName }));
+    const accuracy = segmentNameAccuracy(truth, transcript.segments);
+    assert.ok(accuracy >= 0.95, `right name on ${(accuracy * 100).toFixed(1)} % of speech`);
   });
 
   it('the same _READY delivered 5 times (2 at once) starts one job', async () => {

@@ -158,6 +158,8 @@ describe('a Craig session (5 tracks, info.txt with notes, one track much shorter
     assert.deepEqual(tracks.map((t) => t.file), clean.people.map((p, i) => craigName(i, p, 5)));
     assert.deepEqual(tracks.map((t) => t.name), ['Camille', 'Alice', 'Léa', 'Bob', 'Hugo']);
     assert.ok(tracks.every((t) => t.namedBy === 'label'));
+    // Named by info.txt, with the players' Discord names: nothing to warn about.
+    assert.deepEqual(ran.outcome.warnings, []);
     const hugo = tracks[4]!;
     assert.ok(hugo.duration < Math.max(...tracks.map((t) => t.duration)) / 2, `Hugo's track: ${hugo.duration} s`);
     for (const [i, t] of tracks.entries()) {
@@ -230,6 +232,7 @@ describe('names and sources', () => {
     assert.ok(segmentNameAccuracy(truthBy(clean, byLabel), ran.outcome.transcript.segments) >= 0.98);
     const report = readFileSync(join(ran.out, 'report.md'), 'utf8');
     assert.match(report, /craig-AbCdEf123\.flac\.zip is a Craig recording/);
+    assert.ok(ran.outcome.warnings.includes('5 tracks are named after their files (camille_mj, alice_w, lea, bobby, hugo_r): report.md lists the context.yaml lines that would give them names'), ran.outcome.warnings.join('\n'));
     // Unnamed tracks: the report suggests the context.yaml lines that would name them.
     assert.match(report, /### Tracks without a name \(5\)[\s\S]*```yaml\nspeakers:\n {2}- \{ id: camille_mj, name: "camille_mj", tracks: \[camille_mj\] \}/);
   });
