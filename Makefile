@@ -57,6 +57,7 @@ bench: install
 	npx tsx bench/asr.bench.ts
 	npx tsx bench/diarize.bench.ts
 	npx tsx bench/speakers.bench.ts
+	npx tsx bench/multitrack.bench.ts
 
 model: node_modules/.installed
 	npx tsx scripts/download-model.ts $(MODEL)

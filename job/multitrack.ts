@@ -4,12 +4,12 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { errorMessage, InputError, throwIfAborted } from '../lib/errors.js';
 import type { SessionContext } from '../lib/contracts/context.js';
-import { condensedRegions, condensePlan, segmentsToSession, toSessionTime, writeCondensedPcm, type CondensedPlan } from './audio/condense.js';
+import { condensedRegions, condensePlan, regionsToSession, segmentsToSession, toSessionTime, writeCondensedPcm, type CondensedPlan } from './audio/condense.js';
 import { PcmFile, SAMPLE_RATE } from './audio/pcm.js';
 import type { SpeechRegion } from './engines/vad.js';
 import { decodeToPcm } from './engines/ffmpeg.js';
 import type { ChunkLanguage } from './report.js';
-import type { RunContext } from './run-context.js';
+import type { Heard, RunContext } from './run-context.js';
 import type { RunDeps, RunSettings } from './run.js';
 import { asrOptions } from './settings.js';
 import { transcribeChunks } from './stages/asr.js';
@@ -18,8 +18,9 @@ import { dropOutsideSpeech, mergeChunks, type ChunkResult } from './stages/merge
 import { detectSpeech, speechSeconds } from './stages/vad.js';
 import { BLEED_FRAME_SAMPLES, frameEnergies, separateBleed } from './tracks/bleed.js';
 import { nameTracks } from './tracks/names.js';
+import { soundRegions } from './tracks/sound.js';
 import type { TrackPlan, TrackSource } from './tracks/plan.js';
-import type { Segment, SkippedFile, SourceFile, SpeakerSummary, SpeakerTurn, TrackSummary } from './transcript.js';
+import type { SkippedFile, SpeakerSummary } from './transcript.js';
 import { roundTo } from './round.js';
 
 /**
@@ -28,20 +29,8 @@ import { roundTo } from './round.js';
  * track's speech only → ASR → merge back onto the timeline → names from the tracks → (glossary and the rest as for
  * mixed sessions, in run.ts). Diarization is free: a track is one person, so no embedder runs.
  */
-export interface HeardTracks {
-  segments: Segment[];
-  summaries: SpeakerSummary[];
-  turns: SpeakerTurn[];
-  sources: SourceFile[];
-  duration: number;
-  skipped: SkippedFile[];
-  languages: ChunkLanguage[];
-  chunkResults: ChunkResult[];
-  /** Speech the VAD found on the tracks that were transcribed, seconds. */
-  speechSeconds: number;
-  tracks: TrackSummary[];
-  suggestions: string[];
-}
+/** What hearing a multitrack session gives: always turns from the tracks, the tracks, and names to suggest. */
+export type HeardTracks = Heard & Required<Pick<Heard, 'turns' | 'tracks' | 'suggestions'>>;
 
 interface DecodedTrack {
   source: TrackSource;
@@ -73,8 +62,9 @@ export async function hearTracks(run: RunContext, settings: RunSettings, deps: R
     for (const [i, track] of decoded.entries()) {
       const pcm = await PcmFile.open(track.pcmPath);
       try {
-        const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, signal, onProgress: (f) => progress.update((i + f) / decoded.length, track.source.display) });
-        out.push({ ...track, regions: found.regions, energies: await energiesOf(pcm, signal) });
+        const energies = await energiesOf(pcm, signal);
+        const regions = await speechOn(pcm, energies, `${track.pcmPath}.sound`, deps, settings, (f) => progress.update((i + f) / decoded.length, track.source.display));
+        out.push({ ...track, regions, energies });
       } finally {
         await pcm.close();
       }
@@ -215,6 +205,30 @@ async function decodeTracks(tracks: readonly TrackSource[], dir: string, deps: R
   }
   return { decoded, skipped };
 }
+
+/**
+ * Speech on one track. Where most of it is digital silence (Craig's tracks: a player listens more than they talk),
+ * the VAD hears only the stretches with sound, laid end to end, and its regions are mapped back: a 4-hour track with
+ * 40 minutes of sound costs 40 minutes of speech detection.
+ */
+async function speechOn(pcm: PcmFile, energies: Float32Array, scratch: string, deps: RunDeps, settings: RunSettings, onProgress: (f: number) => void): Promise<SpeechRegion[]> {
+  const options = { threshold: settings.vad.threshold, signal: deps.signal, onProgress };
+  const sound = soundRegions(energies);
+  if (speechSeconds(sound) > SOUND_SHARE_FOR_ALL * pcm.duration) return (await detectSpeech(pcm, deps.vad, options)).regions;
+  if (sound.length === 0) return [];
+  const plan = condensePlan(sound);
+  await writeCondensedPcm(pcm, plan, scratch);
+  const condensed = await PcmFile.open(scratch);
+  try {
+    return regionsToSession(plan, (await detectSpeech(condensed, deps.vad, options)).regions);
+  } finally {
+    await condensed.close();
+    await rm(scratch, { force: true });
+  }
+}
+
+/** A track with sound on more of its length than this is listened to whole. */
+const SOUND_SHARE_FOR_ALL = 0.8;
 
 /** Frame energies of a whole track, read in pieces of whole frames. */
 async function energiesOf(pcm: PcmFile, signal: AbortSignal | undefined): Promise<Float32Array> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AbortedError, errorMessage, InputError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
-import { RunContext, StageError, type StageTiming } from './run-context.js';
+import { RunContext, StageError, type Heard, type StageTiming } from './run-context.js';
 import { glossaryEntries, type SessionContext } from '../lib/contracts/context.js';
 import type { JobMode, OutputFormat } from '../lib/config/job.js';
 import { checkWritable, type Store } from '../lib/storage/index.js';
@@ -16,7 +16,7 @@ import type { FfmpegTools } from './engines/ffmpeg.js';
 import type { VadEngine } from './engines/silero-vad.js';
 import type { SpeechRegion } from './engines/vad.js';
 import type { Progress } from './progress.js';
-import { buildReport, type ChunkLanguage, type Report } from './report.js';
+import { buildReport, type Report } from './report.js';
 import { zipFileName } from '../lib/contracts/session.js';
 import { buildZip } from './stages/archive.js';
 import { transcribeChunks } from './stages/asr.js';
@@ -29,7 +29,7 @@ import { renderOutputs, writeRendered } from './stages/render.js';
 import { findSpeakers, type SpeakersResult } from './stages/speakers.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
 import { detectSpeech, speechSeconds } from './stages/vad.js';
-import type { Segment, SkippedFile, SourceFile, SpeakerSummary, SpeakerTurn, TrackSummary, Transcript } from './transcript.js';
+import type { Segment, SkippedFile, Transcript } from './transcript.js';
 import { hearTracks } from './multitrack.js';
 import { asrOptions } from './settings.js';
 import { planTracks } from './tracks/plan.js';
@@ -156,21 +156,6 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     await rm(deps.workDir, { recursive: true, force: true });
     scratch.release();
   }
-}
-
-/** What hearing the session gives, whichever its mode: named segments on the timeline, and the facts for the report. */
-interface Heard {
-  segments: Segment[];
-  summaries: SpeakerSummary[];
-  turns?: SpeakerTurn[];
-  sources: SourceFile[];
-  duration: number;
-  skipped: SkippedFile[];
-  languages: ChunkLanguage[];
-  chunkResults: ChunkResult[];
-  speechSeconds: number;
-  tracks?: TrackSummary[];
-  suggestions?: string[];
 }
 
 /** One recording, perhaps in parts laid end to end: decode → VAD → chunk → ASR → merge → speakers. */

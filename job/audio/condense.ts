@@ -118,6 +118,20 @@ function inPiece(s: Segment, plan: CondensedPlan, index: number, words: readonly
   return mapped;
 }
 
+/** Regions found on the condensed audio (speech detected on it), on the session's timeline, cut at the pieces. */
+export function regionsToSession(plan: CondensedPlan, regions: readonly SpeechRegion[]): SpeechRegion[] {
+  const out: SpeechRegion[] = [];
+  for (const r of regions) {
+    for (const p of plan.pieces) {
+      const length = p.end - p.start;
+      const a = Math.max(r.start, p.at);
+      const b = Math.min(r.end, p.at + length);
+      if (b > a) out.push({ start: roundTo(p.start + (a - p.at), 3), end: roundTo(p.start + (b - p.at), 3) });
+    }
+  }
+  return out;
+}
+
 /** Writes the condensed audio of `pcm` as raw PCM (the session format), streamed in 30 s pieces. */
 export async function writeCondensedPcm(pcm: PcmFile, plan: CondensedPlan, path: string): Promise<void> {
   const out = createWriteStream(path);

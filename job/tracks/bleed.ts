@@ -44,6 +44,8 @@ const MIN_COUPLING_FRAMES = 10;
 const FALLBACK_COUPLING_DB = -12;
 /** How close to its copy threshold a track's frame must be to keep it when every track looks like a copy, dB. */
 const NEAR_TIE_DB = 3;
+/** Frames less than this above a track's noise floor are silence on it. */
+const ABOVE_NOISE_DB = 10;
 /** Frames this far below a track's speech level are silence on it. */
 const QUIET_BELOW_LEVEL_DB = 40;
 /** Above this the rule stops: a track as loud as the other one is speaking too. */
@@ -75,7 +77,9 @@ export function separateBleed(tracks: readonly BleedTrack[], options: BleedOptio
   const level = energy.map((e, i) => speechLevel(e, inRegion[i]!));
 
   /** Whether a frame sounds on its track (not the VAD's padding, not a pause between words). */
-  const audible = (t: number, f: number) => energy[t]![f]! > (level[t] ?? 0) - QUIET_BELOW_LEVEL_DB;
+  // Above the track's noise floor too: a mic's hiss in a pause is not its player speaking.
+  const quiet = energy.map((e, t) => Math.max((level[t] ?? 0) - QUIET_BELOW_LEVEL_DB, noiseFloor(e) + ABOVE_NOISE_DB));
+  const audible = (t: number, f: number) => energy[t]![f]! > quiet[t]!;
   /** Whether nobody else speaks near a frame. */
   const alone = (t: number, f: number) => near.every((n, u) => u === t || !n[f]);
   type Links = Array<Array<{ coupling: number; delay: number } | undefined>>;
@@ -237,6 +241,15 @@ function link(et: Float32Array, tLength: number, eu: Float32Array, uRegion: Uint
     if (!best || spread < best.spread - 0.5) best = { coupling: middle, delay, spread };
   }
   return best && { coupling: best.coupling, delay: best.delay };
+}
+
+/** The 10th percentile of a track's frames that are not digital silence: its room and mic noise (-100 if none). */
+function noiseFloor(energy: Float32Array): number {
+  const values: number[] = [];
+  for (let f = 0; f < energy.length; f += 4) if (energy[f]! > SILENCE_DB) values.push(energy[f]!);
+  if (values.length === 0) return -100;
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length * 0.1)]!;
 }
 
 /** The 95th percentile of the energy in a track's speech frames (digital silence left out). */

@@ -14,27 +14,19 @@ import JSZip from 'jszip';
 import { memoryLogger } from '../../lib/log.js';
 import { FileStore } from '../../lib/storage/index.js';
 import { ffmpegTools } from '../../job/engines/ffmpeg.js';
-import { SileroVad } from '../../job/engines/silero-vad.js';
+import { SileroVad, type VadEngine } from '../../job/engines/silero-vad.js';
+import type { PcmFile } from '../../job/audio/pcm.js';
 import { silentProgress } from '../../job/progress.js';
 import { runSession, type RunDeps, type RunOutcome, type RunSettings } from '../../job/run.js';
 import { diarizationErrorRate, segmentNameAccuracy, type LabelledTurn } from '../support/der.js';
 import { scratchDir } from '../support/fixtures.js';
 import { craigInfo, craigName, multitrackSession, writeTracks, type MultitrackSession } from '../support/multitrack-session.js';
 import { SpeechIslandsAsr } from '../support/scripted-asr.js';
+import { testSettings } from '../support/run-settings.js';
 
 const run = promisify(execFile);
 
-const settings: RunSettings = {
-  session: 'table',
-  runId: 'r1',
-  language: { primary: 'fr', secondary: 'en', multi: false },
-  chunk: { maxSeconds: 900, overlapSeconds: 2 },
-  vad: { threshold: 0.5 },
-  beamSize: 1,
-  threads: 1,
-  formats: ['md', 'txt', 'srt', 'vtt', 'json', 'rttm'],
-  speakers: { min: undefined, max: undefined },
-};
+const settings: RunSettings = testSettings({ session: 'table', formats: ['md', 'txt', 'srt', 'vtt', 'json', 'rttm'] });
 
 let vad: SileroVad;
 let clean: MultitrackSession;
@@ -43,7 +35,24 @@ before(async () => {
   clean = await multitrackSession({ seed: 3, seconds: 150, leavesEarly: 4 });
 });
 
+/** The real VAD, counting the seconds it is asked to listen to. */
+class CountingVad implements VadEngine {
+  heard = 0;
+  constructor(private readonly inner: VadEngine) {}
+  get description() {
+    return this.inner.description;
+  }
+  get frameSeconds() {
+    return this.inner.frameSeconds;
+  }
+  probabilities(pcm: PcmFile, options?: Parameters<VadEngine['probabilities']>[1]) {
+    this.heard += pcm.duration;
+    return this.inner.probabilities(pcm, options);
+  }
+}
+
 interface Ran {
+  vad: CountingVad;
   outcome: RunOutcome;
   asr: SpeechIslandsAsr;
   log: ReturnType<typeof memoryLogger>;
@@ -52,13 +61,14 @@ interface Ran {
 
 async function transcribe(name: string, input: string, extra: Partial<RunSettings> = {}, context?: string): Promise<Ran> {
   const asr = new SpeechIslandsAsr();
+  const counting = new CountingVad(vad);
   const log = memoryLogger();
   const out = join(scratchDir(), `mt-${name}`, 'out');
   const deps: RunDeps = {
     input: new FileStore(input),
     output: new FileStore(out),
     asr,
-    vad,
+    vad: counting,
     tools: ffmpegTools(),
     log,
     progress: silentProgress,
@@ -66,7 +76,7 @@ async function transcribe(name: string, input: string, extra: Partial<RunSetting
     ...(context ? { context: writeContext(input, context) } : {}),
   };
   const outcome = await runSession({ ...settings, ...extra }, deps);
-  return { outcome, asr, log, out };
+  return { outcome, asr, log, out, vad: counting };
 }
 
 /** A context.yaml beside the recordings, where the job looks for it. */
@@ -145,12 +155,14 @@ describe('a Craig session (5 tracks, info.txt with notes, one track much shorter
     assert.ok(cues.some((c, i) => i > 0 && c.start < cues[i - 1]!.end - 0.4), 'some cues are on screen together');
   });
 
-  it('hands the ASR engine only speech: at most 1.2 × what the VAD found on the tracks, plus 30 s per track', () => {
+  it('hands the ASR engine only speech (at most 1.2 × what the VAD found on the tracks, plus 30 s per track), and the VAD only sound', () => {
     const handed = ran.asr.calls.reduce((n, c) => n + c.seconds, 0);
     const trackSeconds = ran.outcome.transcript.tracks!.reduce((n, t) => n + t.duration, 0);
     assert.ok(handed <= 1.2 * ran.outcome.speechSeconds + 30 * 5, `${handed.toFixed(1)} s handed for ${ran.outcome.speechSeconds.toFixed(1)} s of speech`);
     // And far less than the tracks: the point of it.
     assert.ok(handed < trackSeconds / 3, `${handed.toFixed(1)} s handed of ${trackSeconds.toFixed(1)} s of tracks`);
+    // Speech detection, too, skips Craig's digital silence: it hears the stretches with sound.
+    assert.ok(ran.vad.heard < trackSeconds / 2, `the VAD heard ${ran.vad.heard.toFixed(1)} s of ${trackSeconds.toFixed(1)} s of tracks`);
   });
 
   it('lists every track in the report: file, label, name, length, speech, bleed; the short track is shorter', () => {
@@ -202,8 +214,23 @@ describe('bleed: every track also carries the other voices', () => {
       const accuracy = segmentNameAccuracy(reference, segments);
       assert.ok(accuracy >= 0.95, `right name on ${(accuracy * 100).toFixed(1)} % of speech time`);
       for (const t of ran.outcome.transcript.tracks!) assert.ok(t.bleedSeconds > 0.25 * t.speechSeconds, `${t.name}: ${t.bleedSeconds} s of ${t.speechSeconds} s dropped as bleed`);
+      const trackSeconds = ran.outcome.transcript.tracks!.reduce((n, t) => n + t.duration, 0);
+      assert.ok(ran.vad.heard >= 0.75 * trackSeconds, 'a track that hears the others has sound nearly throughout: listened to (almost) whole');
     });
   }
+
+  it('a mic per player with hiss (-15 dB bleed over a -55 dBFS noise floor): no line twice, and pauses are not kept as speech', async () => {
+    const session = await multitrackSession({ seed: 3, seconds: 150, leavesEarly: 4, bleedDb: -15, noiseDbfs: -55 });
+    const ran = await transcribe('hiss', await craigFolder('hiss', session));
+    const reference = truthBy(session, globalName(session));
+    assert.deepEqual(duplicated(reference, ran.outcome.transcript.segments).map((s) => `${s.speaker} ${s.start}-${s.end}`), []);
+    assert.ok(segmentNameAccuracy(reference, ran.outcome.transcript.segments) >= 0.95);
+    for (const [i, t] of ran.outcome.transcript.tracks!.entries()) {
+      const lines = session.truth.filter((l) => l.speaker === session.people[i]!.id);
+      const spoken = lines.reduce((n, l) => n + l.end - l.start, 0);
+      assert.ok(t.keptSeconds >= 0.97 * spoken && t.keptSeconds <= spoken + 0.6 * lines.length, `${t.name}: kept ${t.keptSeconds} s for ${spoken.toFixed(1)} s spoken in ${lines.length} lines`);
+    }
+  });
 
   it('Discord echo (the copy 150 ms late, at -12 dB) is dropped too', async () => {
     const session = await multitrackSession({ seed: 3, seconds: 150, leavesEarly: 4, bleedDb: -12, echoMs: 150 });

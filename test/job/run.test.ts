@@ -24,6 +24,7 @@ import { DEMO_CONTEXT, writeDemoSession, type DemoSession } from '../support/dem
 import { wavBytes } from '../support/espeak.js';
 import { dialogueWav, scratchDir } from '../support/fixtures.js';
 import { ScriptedAsr, SpeechIslandsAsr } from '../support/scripted-asr.js';
+import { testSettings } from '../support/run-settings.js';
 
 /** A test double whose model cannot run, like an ONNX file that loads but fails at inference. */
 class BrokenEmbedder implements SpeakerEmbedder {
@@ -45,17 +46,7 @@ class ScriptAsr implements AsrEngine {
   }
 }
 
-const settings: RunSettings = {
-  session: 'dialogue',
-  runId: 'r1',
-  language: { primary: 'fr', secondary: 'en', multi: false },
-  chunk: { maxSeconds: 900, overlapSeconds: 2 },
-  vad: { threshold: 0.5 },
-  beamSize: 1,
-  threads: 1,
-  formats: ['json', 'rttm', 'md'],
-  speakers: { min: undefined, max: undefined },
-};
+const settings: RunSettings = testSettings();
 
 let vad: SileroVad;
 let demo: DemoSession;

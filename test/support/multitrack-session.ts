@@ -42,6 +42,8 @@ export interface MultitrackOptions {
   overlap?: { every: number; seconds: number };
   /** This person (index) leaves after the first third: their track is much shorter. */
   leavesEarly?: number;
+  /** A mic's hiss on every track: white noise at this level, dBFS (a seeded generator, the same every run). */
+  noiseDbfs?: number;
 }
 
 export interface MultitrackSession {
@@ -89,6 +91,15 @@ export async function multitrackSession(options: MultitrackOptions): Promise<Mul
       const at = Math.round(l.start * 16000) + (mine ? 0 : echo);
       const g = mine ? 1 : gain;
       for (let i = 0; i < l.audio.length && at + i < track.length; i++) track[at + i]! += l.audio[i]! * g;
+    }
+    if (options.noiseDbfs !== undefined) {
+      // Uniform white noise of that RMS: amplitude √3 × RMS.
+      const amplitude = Math.sqrt(3) * 32768 * 10 ** (options.noiseDbfs / 20);
+      let seed = 12345 + people.indexOf(person);
+      for (let i = 0; i < track.length; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        track[i]! += amplitude * (seed / 2 ** 32 * 2 - 1);
+      }
     }
     return Int16Array.from(track, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
   });

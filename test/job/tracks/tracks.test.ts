@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSessionContext } from '../../../lib/contracts/context.js';
-import { condensedRegions, condensePlan, segmentsToSession, toSessionTime } from '../../../job/audio/condense.js';
+import { condensedRegions, condensePlan, regionsToSession, segmentsToSession, toSessionTime } from '../../../job/audio/condense.js';
+import { soundRegions } from '../../../job/tracks/sound.js';
 import type { FetchedFile } from '../../../job/stages/fetch.js';
 import { BLEED_FRAME_SECONDS, separateBleed } from '../../../job/tracks/bleed.js';
 import { craigFileUser, craigTrackFile, parseCraigInfo } from '../../../job/tracks/craig.js';
@@ -189,6 +190,22 @@ describe('speech-only audio', () => {
     assert.deepEqual(out[1]!.words!.map((w) => [w.start, w.end]), [[100.05, 100.3]]);
     const wordless = segmentsToSession([{ start: 2.9, end: 4.5, text: 'hmm' }], plan);
     assert.deepEqual(wordless.map((s) => [s.start, s.end]), [[100, 101.2]], 'to the piece holding most of it');
+  });
+});
+
+describe('sound on a track', () => {
+  it('is where frames rise above digital silence (bridged up to 1 s, padded 0.5 s); the VAD\'s regions on it map back', () => {
+    const e = new Float32Array(1000).fill(-100);
+    e.fill(-30, 100, 150); // 3.2-4.8 s
+    e.fill(-65, 170, 180); // 5.44-5.76 s: 0.64 s later, bridged
+    e.fill(-75, 400, 500); // below the floor: nothing
+    e.fill(-40, 800, 810); // 25.6-25.92 s
+    assert.deepEqual(soundRegions(e), [{ start: 2.7, end: 6.26 }, { start: 25.1, end: 26.42 }]);
+    const plan = condensePlan(soundRegions(e));
+    assert.deepEqual(plan.pieces, [{ at: 0, start: 2.7, end: 6.26 }, { at: 3.86, start: 25.1, end: 26.42 }]);
+    assert.deepEqual(regionsToSession(plan, [{ start: 0.5, end: 1 }, { start: 3.9, end: 4.5 }]), [{ start: 3.2, end: 3.7 }, { start: 25.14, end: 25.74 }]);
+    // A region across the gap between two pieces is cut at both.
+    assert.deepEqual(regionsToSession(plan, [{ start: 3, end: 3.9 }]), [{ start: 5.7, end: 6.26 }, { start: 25.1, end: 25.14 }]);
   });
 });
 
