@@ -36,7 +36,7 @@ async function one(name: string): Promise<void> {
     const marker = await bucket('in').write('sessions/s/_READY', c.ready ?? '');
     const published: unknown[] = [];
     const deps: TriggerDeps = {
-      config: { jobName: 'projects/p/locations/r/jobs/j', outputBucket: 'out', completionTopic: 'projects/p/topics/t', defaultRecipients: ['mj@club.example'], allowedRecipients: [], inputBucket: 'in', runApi: { endpoint: undefined, transport: 'grpc' }, taskCount: undefined },
+      config: { jobName: 'projects/p/locations/r/jobs/j', outputBucket: 'out', completionTopic: 'projects/p/topics/t', defaultRecipients: ['mj@club.example'], allowedRecipients: [], inputBucket: 'in', runApi: { endpoint: undefined, transport: 'grpc' }, maxParallelTasks: 8 },
       openBucket: bucket,
       publish: async (m) => String(published.push(m)),
       launcher: { run: async () => 'projects/p/locations/r/jobs/j/executions/e' },

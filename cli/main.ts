@@ -89,7 +89,7 @@ async function run(parsed: CliRun, env: Env, log: Logger, progress: Progress, de
     const clients: StoreClients = [config.input, config.output ?? '', config.contextUri ?? ''].some(isGcsUri) ? { gcs: createStorageClient(env) } : {};
     const input = openStore(config.input, clients);
     const output = openStore(config.output!, clients);
-    const outcome = await runSession(runSettings(config, session, config.runId ?? defaultRunId()), {
+    const outcome = await runSession({ ...runSettings(config, session, config.runId ?? defaultRunId()), tasks: config.jobs }, {
       input,
       output,
       context: contextLocation(config.contextUri, input, clients, parsed.explicitContext),
@@ -99,6 +99,8 @@ async function run(parsed: CliRun, env: Env, log: Logger, progress: Progress, de
       progress,
       workDir: await mkdtemp(join(tmpdir(), 'jdr-')),
       signal: controller.signal,
+      jobs: config.jobs,
+      checkpoints: config.resume ? 'resume' : 'fresh',
     });
     const t = outcome.transcript;
     log.info(
@@ -109,7 +111,7 @@ async function run(parsed: CliRun, env: Env, log: Logger, progress: Progress, de
   } catch (err) {
     const cause = err instanceof StageError ? err.cause : err;
     if (cause instanceof AbortedError) {
-      log.warn('Stopped before the end; nothing was written.');
+      log.warn(`Stopped before the end; no transcript was written. What was transcribed is kept: run the same command with --resume to continue.`);
       return 130;
     }
     if (cause instanceof ConfigError) {

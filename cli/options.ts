@@ -36,6 +36,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { flag: '--vad-threshold', env: 'VAD_THRESHOLD', type: 'string', default: '0.5', meaning: 'Speech probability above which audio counts as speech' },
   { flag: '--beam-size', env: 'BEAM_SIZE', type: 'string', default: '5', meaning: 'Whisper beam size (1 = greedy, faster)' },
   { flag: '--threads', env: 'THREADS', type: 'string', default: '(CPUs available)', meaning: 'Threads for Whisper' },
+  { flag: '--jobs', env: 'JOBS', type: 'string', default: '1', meaning: 'Whisper processes at once, the threads split between them (several scale better than one on a workstation)' },
+  { flag: '--resume', env: 'RESUME', type: 'boolean', default: 'false', meaning: 'Continue an interrupted run from the checkpoints it left in the output folder (work/)' },
   { flag: '--formats', env: 'OUTPUT_FORMATS', type: 'string', default: 'all', meaning: 'Comma-separated subset of md,txt,srt,vtt,json,rttm' },
   { flag: '--min-speakers', env: 'MIN_SPEAKERS', type: 'string', default: '', meaning: 'At least this many speakers (hint)' },
   { flag: '--max-speakers', env: 'MAX_SPEAKERS', type: 'string', default: '', meaning: 'At most this many speakers (hint)' },

@@ -110,7 +110,7 @@ export async function handleSessionReady(event: { type?: string; data?: unknown 
 
   let execution: string;
   try {
-    execution = await deps.launcher.run({ env, ...(config.taskCount ? { taskCount: config.taskCount } : {}) });
+    execution = await deps.launcher.run({ env, taskCount: taskCountFor(check.plan.manifest, config.maxParallelTasks) });
   } catch (err) {
     const permanent = permanentRunError(err, config.jobName);
     if (permanent) {
@@ -201,6 +201,11 @@ export function jobEnv(plan: SessionPlan, where: { input: Store; outputBucket: s
   const offsets = Object.fromEntries(m.files.filter((f) => f.offset !== undefined).map((f) => [f.name, f.offset]));
   if (Object.keys(offsets).length > 0) env.TRACK_OFFSETS = JSON.stringify(offsets);
   return env;
+}
+
+/** The tasks of an execution: what _READY asks for (`tasks:`), at most the deployment's maximum, which is the default. */
+export function taskCountFor(manifest: Manifest, max: number): number {
+  return Math.max(1, Math.min(manifest.tasks ?? max, max));
 }
 
 async function refuse(deps: TriggerDeps, log: Logger, session: string, runId: string, problems: string[], recipients: string[]): Promise<TriggerOutcome> {

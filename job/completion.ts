@@ -11,7 +11,8 @@ export interface RunIdentity {
   recipients: string[];
 }
 
-export function successMessage(run: RunIdentity, outcome: RunOutcome, outputPrefix: string, now = new Date()): CompletionMessage {
+export function successMessage(run: RunIdentity, outcome: RunOutcome, outputPrefix: string, options: { tasks?: number; now?: Date } = {}): CompletionMessage {
+  const now = options.now ?? new Date();
   const { transcript, outputs } = outcome;
   return {
     version: COMPLETION_VERSION,
@@ -26,6 +27,7 @@ export function successMessage(run: RunIdentity, outcome: RunOutcome, outputPref
     stats: {
       audioSeconds: transcript.duration,
       wallSeconds: outcome.wallSeconds,
+      ...(options.tasks && options.tasks > 1 ? { tasks: options.tasks } : {}),
       speechSeconds: roundTo(outcome.speechSeconds, 1),
       speakers: talkTimes(transcript),
       skippedFiles: skippedFiles(outputs.report.skipped),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,17 @@ import type { ContextLocation } from './context.js';
 import { createEngines, type Engines } from './engines/create.js';
 import { ffmpegTools, type FfmpegTools } from './engines/ffmpeg.js';
 import { logProgress } from './progress.js';
-import { runSession, StageError } from './run.js';
+import { StageError } from './run.js';
+import { runTask, type TaskIdentity } from './parallel/task.js';
+import { WorkArea, WORK_KEYS } from './parallel/work.js';
+import { trackFolder } from './cleanup.js';
 import { defaultRunId, runSettings } from './settings.js';
 import { StatusWriter } from './status.js';
 
 /**
- * The Cloud Run job's entry: one session per execution, configured by the environment the trigger set. Exit codes
+ * The Cloud Run job's entry: one session per execution, configured by the environment the trigger set, run by
+ * CLOUD_RUN_TASK_COUNT tasks at once (job/parallel/task.ts: one plans, all transcribe, the last to finish a chunk
+ * finishes the run). Exit codes
  * drive Cloud Run: 0 when done (including a session that cannot be transcribed: retrying would not help), 1 for a
  * transient failure (Cloud Run retries the task; only the last attempt publishes the failure), 2 for a broken
  * deployment. Clients and engines are built here unless a test passes its own.
@@ -40,6 +45,8 @@ export interface MainDeps {
   tools?: FfmpegTools;
   signal?: AbortSignal;
   statusIntervalMs?: number;
+  /** How long a task waits for the plan; default 6 h. */
+  waitMs?: number;
 }
 
 export async function main(env: Env = process.env, deps: MainDeps = {}): Promise<number> {
@@ -52,10 +59,6 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
     return 2;
   }
   const { config, cloud, session } = parsed;
-  if (cloud.taskIndex > 0) {
-    baseLog.info(`Task ${cloud.taskIndex} of ${cloud.taskCount}: this job transcribes a session in task 0 only; nothing to do`);
-    return 0;
-  }
   const runId = config.runId ?? cloud.execution ?? defaultRunId();
   const log = baseLog.child({ session, runId, attempt: String(cloud.attempt) });
   const run: RunIdentity = { session, runId, recipients: config.emailTo };
@@ -74,34 +77,58 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
       log.warn(`Run ${runId} belongs to execution ${claim.owner}; this execution (${cloud.execution ?? 'unnamed'}) does nothing`);
       return 0;
     }
-    status = new StatusWriter(output, { session, runId, attempt: cloud.attempt, execution: cloud.execution }, { log, minIntervalMs: deps.statusIntervalMs });
+    const task: TaskIdentity = { index: cloud.taskIndex, count: cloud.taskCount, attempt: cloud.attempt, lastAttempt: cloud.isLastAttempt };
+    status = new StatusWriter(output, { session, runId, attempt: cloud.attempt, execution: cloud.execution, task }, { log, minIntervalMs: deps.statusIntervalMs });
+    const work = WorkArea.of(output);
 
     const previous = await StatusWriter.previous(output);
     if (previous?.state === 'succeeded' && previous.completion) {
+      // Only the task that finished the run sends its message again (its publishing may have failed); the others leave.
+      if ((await work.holder(WORK_KEYS.finishClaim))?.task !== task.index) {
+        log.info('This run is already done; nothing to do');
+        return 0;
+      }
       log.info('An earlier attempt finished this run; publishing its completion message again');
       await publisher.publish(previous.completion);
       return 0;
     }
     const engines = await (deps.engines ?? createEngines)(config, env, log);
-    const outcome = await runSession(runSettings(config, session, runId), {
-      input,
-      output,
-      context: contextLocation(config.contextUri, input, gcs),
-      asr: engines.asr,
-      vad: engines.vad,
-      embedder: engines.embedder,
-      tools: deps.tools ?? ffmpegTools(env),
-      log,
-      progress: status.tee(logProgress(log)),
-      workDir: await mkdtemp(join(tmpdir(), 'jdr-job-')),
-      signal: deps.signal,
-      onStatus: status.onStatus,
-    });
-    const completion = successMessage(run, outcome, output.uri);
+    const workDir = await mkdtemp(join(tmpdir(), 'jdr-job-'));
+    const scratch = trackFolder(workDir);
+    const progress = status.tee(logProgress(log));
+    let done;
+    try {
+      done = await runTask({ ...runSettings(config, session, runId), tasks: task.count }, {
+        input,
+        output,
+        context: contextLocation(config.contextUri, input, gcs),
+        asr: engines.asr,
+        vad: engines.vad,
+        embedder: engines.embedder,
+        tools: deps.tools ?? ffmpegTools(env),
+        log,
+        progress,
+        workDir,
+        signal: deps.signal,
+        onStatus: status.onStatus,
+      }, work, { task, jobs: config.jobs, onPhase: status.onPhase, waitMs: deps.waitMs });
+    } finally {
+      progress.stop();
+      await rm(workDir, { recursive: true, force: true });
+      scratch.release();
+    }
+    if (done.role !== 'finished') {
+      await status.taskDone();
+      return 0;
+    }
+    const { outcome } = done;
+    const completion = successMessage(run, outcome, output.uri, { tasks: task.count });
     // Recorded before publishing: if publishing fails, the retry republishes instead of transcribing again.
-    await status.finish('succeeded', { completion });
+    await status.finish('succeeded', { completion, timings: outcome.timings });
     await publisher.publish(completion);
-    log.info(`Done: ${outcome.outputs.uris.length} files in ${output.uri}`, { wallSeconds: Math.round(outcome.wallSeconds) });
+    // The chunks' audio served its purpose; the small JSON checkpoints stay until the lifecycle rule removes the run.
+    await work.clear('audio/').catch((err) => log.warn(`Could not remove the chunk audio: ${errorMessage(err)}`));
+    log.info(`Done: ${outcome.outputs.uris.length} files in ${output.uri}`, { wallSeconds: Math.round(outcome.wallSeconds), tasks: task.count });
     return 0;
   } catch (err) {
     return await handleFailure(err, { run, cloud, status, publisher, log });

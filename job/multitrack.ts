@@ -4,17 +4,13 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { errorMessage, InputError, throwIfAborted } from '../lib/errors.js';
 import type { SessionContext } from '../lib/contracts/context.js';
-import { condensedRegions, condensePlan, regionsToSession, segmentsToSession, toSessionTime, writeCondensedPcm, type CondensedPlan } from './audio/condense.js';
+import { condensePlan, regionsToSession, writeCondensedPcm } from './audio/condense.js';
 import { PcmFile, SAMPLE_RATE } from './audio/pcm.js';
 import type { SpeechRegion } from './engines/vad.js';
 import { decodeToPcm } from './engines/ffmpeg.js';
-import type { ChunkLanguage } from './report.js';
-import type { Heard, RunContext } from './run-context.js';
+import type { RunContext } from './run-context.js';
+import type { PlanLane, PlannedFacts } from './parallel/checkpoints.js';
 import type { RunDeps, RunSettings } from './run.js';
-import { asrOptions } from './settings.js';
-import { transcribeChunks } from './stages/asr.js';
-import { planChunks, type Chunk } from './stages/chunk.js';
-import { dropOutsideSpeech, mergeChunks, type ChunkResult } from './stages/merge.js';
 import { detectSpeech, speechSeconds } from './stages/vad.js';
 import { BLEED_FRAME_SAMPLES, frameEnergies, separateBleed } from './tracks/bleed.js';
 import { nameTracks } from './tracks/names.js';
@@ -24,13 +20,17 @@ import type { SkippedFile, SpeakerSummary } from './transcript.js';
 import { roundTo } from './round.js';
 
 /**
- * A multitrack session (one track per person: Craig, Zoom, one mic each), in data-flow order: decode every track
- * onto the session's timeline → VAD per track → bleed (keep on each track only its own speech) → chunks of each
- * track's speech only → ASR → merge back onto the timeline → names from the tracks → (glossary and the rest as for
- * mixed sessions, in run.ts). Diarization is free: a track is one person, so no embedder runs.
+ * The plan of a multitrack session (one track per person: Craig, Zoom, one mic each), in data-flow order: decode every
+ * track onto the session's timeline → VAD per track → bleed (keep on each track only its own speech) → names from the
+ * tracks. Each track is a lane of its own speech-only audio (job/plan.ts chunks it; the finish merges it back onto
+ * the timeline with its name). Diarization is free: a track is one person, so no embedder runs.
  */
-/** What hearing a multitrack session gives: always turns from the tracks, the tracks, and names to suggest. */
-export type HeardTracks = Heard & Required<Pick<Heard, 'turns' | 'tracks' | 'suggestions'>>;
+export interface PlannedTracks {
+  lanes: PlanLane[];
+  /** Each lane's decoded track (session timeline), on this task's disk. */
+  pcmPaths: string[];
+  facts: Omit<PlannedFacts, 'mode' | 'markers'> & Required<Pick<PlannedFacts, 'summaries' | 'turns' | 'tracks' | 'suggestions'>>;
+}
 
 interface DecodedTrack {
   source: TrackSource;
@@ -43,12 +43,9 @@ interface HeardTrack extends DecodedTrack {
   regions: SpeechRegion[];
   kept: SpeechRegion[];
   bleedSeconds: number;
-  plan: CondensedPlan;
-  chunks: Chunk[];
-  results: ChunkResult[];
 }
 
-export async function hearTracks(run: RunContext, settings: RunSettings, deps: RunDeps, context: SessionContext, plan: TrackPlan): Promise<HeardTracks> {
+export async function planLaneTracks(run: RunContext, settings: RunSettings, deps: RunDeps, context: SessionContext, plan: TrackPlan): Promise<PlannedTracks> {
   const { signal, progress, log } = deps;
   const dir = join(deps.workDir, 'tracks');
   await mkdir(dir, { recursive: true });
@@ -57,7 +54,7 @@ export async function hearTracks(run: RunContext, settings: RunSettings, deps: R
   for (const s of skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
   if (decoded.length === 0) throw new InputError(`No track could be decoded: ${skipped.map((s) => `${s.name} (${s.reason})`).slice(0, 20).join('; ')}. Upload the recordings again.`);
 
-  const heard = await run.stage('vad', 'Speech', async () => {
+  const heard: HeardTrack[] = await run.stage('vad', 'Speech', async () => {
     const out: Array<DecodedTrack & { regions: SpeechRegion[]; energies: Float32Array }> = [];
     for (const [i, track] of decoded.entries()) {
       const pcm = await PcmFile.open(track.pcmPath);
@@ -71,97 +68,49 @@ export async function hearTracks(run: RunContext, settings: RunSettings, deps: R
     }
     // Each track keeps the speech it carries loudest; the rest is the other players, heard through its mic.
     const bleed = separateBleed(out.map((t) => ({ energies: t.energies, regions: t.regions })));
-    return out.map((t, i) => ({ ...t, energies: undefined, kept: bleed[i]!.kept, bleedSeconds: bleed[i]!.bleedSeconds }));
+    return out.map((t, i) => ({ source: t.source, pcmPath: t.pcmPath, duration: t.duration, regions: t.regions, kept: bleed[i]!.kept, bleedSeconds: bleed[i]!.bleedSeconds }));
   });
   for (const t of heard) {
     log.info(`${t.source.display}: ${Math.round(speechSeconds(t.regions))} s of speech, ${Math.round(t.bleedSeconds)} s of it other players' voices`);
     if (t.regions.length === 0) run.warn(`${t.source.display}: no speech was found on this track (a player who never spoke, or a silent recording); nothing of it is in the transcript`);
   }
 
-  const planned: HeardTrack[] = await run.stage('chunk', 'Chunks', async () =>
-    heard.map((t) => {
-      const condensed = condensePlan(t.kept);
-      return { ...t, plan: condensed, chunks: condensed.pieces.length === 0 ? [] : planChunks(condensed.duration, condensedRegions(condensed), settings.chunk), results: [] };
-    }),
-  );
-
-  await run.stage('asr', 'Transcribe', async () => {
-    const total = planned.reduce((n, t) => n + t.chunks.length, 0);
-    let done = 0;
-    for (const track of planned) {
-      if (track.chunks.length === 0) continue;
-      throwIfAborted(signal);
-      const speechPath = `${track.pcmPath}.speech`;
-      const whole = await PcmFile.open(track.pcmPath);
-      try {
-        await writeCondensedPcm(whole, track.plan, speechPath);
-      } finally {
-        await whole.close();
-      }
-      const speech = await PcmFile.open(speechPath);
-      try {
-        track.results = await transcribeChunks(speech, track.chunks, deps.asr, {
-          ...asrOptions(settings, context, deps),
-          onProgress: (i, _n, f) => progress.update((done + i + f) / Math.max(1, total), `${track.source.display}, chunk ${i + 1}/${track.chunks.length}`),
-        });
-      } finally {
-        await speech.close();
-        await rm(speechPath, { force: true });
-      }
-      done += track.chunks.length;
-    }
-  });
-
-  const perTrack = await run.stage('merge', 'Merge', async () =>
-    planned.map((t) => dropOutsideSpeech(segmentsToSession(mergeChunks(t.results), t.plan), t.kept)),
-  );
-
   const named = await run.stage('speakers', 'Speakers', async () => {
-    const { names, warnings, suggestions } = nameTracks(planned.map((t) => ({ file: t.source.display, identity: t.source.identity })), context);
+    const { names, warnings, suggestions } = nameTracks(heard.map((t) => ({ file: t.source.display, identity: t.source.identity })), context);
     run.warn(...warnings);
     // A file's name is a poor name for a person: say how to give a better one (info.txt names are people's names).
-    const byFile = planned.filter((t, i) => names[i]!.source === 'label' && t.source.identity.origin === 'file');
+    const byFile = heard.filter((t, i) => names[i]!.source === 'label' && t.source.identity.origin === 'file');
     if (byFile.length > 0) {
       run.warn(`${byFile.length === 1 ? 'A track is' : `${byFile.length} tracks are`} named after ${byFile.length === 1 ? 'its file' : 'their files'} (${byFile.map((t) => t.source.identity.label).join(', ')}): report.md lists the context.yaml lines that would give ${byFile.length === 1 ? 'it a name' : 'them names'}`);
     }
     return { names, suggestions };
   });
-  log.info(`Tracks: ${planned.map((t, i) => `${t.source.display} → ${named.names[i]!.name}`).join(', ')}`);
+  log.info(`Tracks: ${heard.map((t, i) => `${t.source.display} → ${named.names[i]!.name}`).join(', ')}`);
 
-  const segments = perTrack
-    .flatMap((segs, i) => segs.map((s) => ({ s: { ...s, speaker: named.names[i]!.name, ...(s.words ? { words: s.words.map((w) => ({ ...w, speaker: named.names[i]!.name })) } : {}) }, track: i })))
-    .sort((a, b) => a.s.start - b.s.start || a.track - b.track)
-    .map((x) => x.s);
-  const turns = planned.flatMap((t, i) => t.kept.map((r) => ({ start: r.start, end: r.end, speaker: named.names[i]!.name }))).sort((a, b) => a.start - b.start);
-  const summaries = speakerSummaries(planned, named.names);
-  const languages: ChunkLanguage[] = [];
-  for (const t of planned) {
-    for (const r of t.results) {
-      languages.push({ chunk: languages.length, start: toSessionTime(t.plan, r.chunk.keepStart), end: toSessionTime(t.plan, r.chunk.keepEnd), language: r.result.language });
-    }
-  }
+  const turns = heard.flatMap((t, i) => t.kept.map((r) => ({ start: r.start, end: r.end, speaker: named.names[i]!.name }))).sort((a, b) => a.start - b.start);
   return {
-    segments,
-    summaries,
-    turns,
-    sources: planned.map((t) => ({ name: t.source.display, offset: t.source.offset, duration: roundTo(t.duration - t.source.offset, 3), format: `${t.source.file.probe.format}/${t.source.file.probe.streams[t.source.stream]?.codec ?? t.source.file.probe.codec}` })),
-    duration: Math.max(...planned.map((t) => t.duration)),
-    skipped,
-    languages,
-    chunkResults: planned.flatMap((t) => t.results),
-    speechSeconds: planned.reduce((n, t) => n + speechSeconds(t.regions), 0),
-    tracks: planned.map((t, i) => ({
-      file: t.source.display,
-      label: t.source.identity.label,
-      name: named.names[i]!.name,
-      namedBy: named.names[i]!.source,
-      offset: t.source.offset,
-      duration: roundTo(t.duration - t.source.offset, 3),
-      speechSeconds: roundTo(speechSeconds(t.regions), 3),
-      keptSeconds: roundTo(speechSeconds(t.kept), 3),
-      bleedSeconds: t.bleedSeconds,
-    })),
-    suggestions: named.suggestions,
+    lanes: heard.map((t, i) => ({ plan: condensePlan(t.kept), kept: t.kept, speaker: named.names[i]!.name })),
+    pcmPaths: heard.map((t) => t.pcmPath),
+    facts: {
+      sources: heard.map((t) => ({ name: t.source.display, offset: t.source.offset, duration: roundTo(t.duration - t.source.offset, 3), format: `${t.source.file.probe.format}/${t.source.file.probe.streams[t.source.stream]?.codec ?? t.source.file.probe.codec}` })),
+      duration: Math.max(...heard.map((t) => t.duration)),
+      skipped,
+      speechSeconds: heard.reduce((n, t) => n + speechSeconds(t.regions), 0),
+      summaries: speakerSummaries(heard, named.names),
+      turns,
+      tracks: heard.map((t, i) => ({
+        file: t.source.display,
+        label: t.source.identity.label,
+        name: named.names[i]!.name,
+        namedBy: named.names[i]!.source,
+        offset: t.source.offset,
+        duration: roundTo(t.duration - t.source.offset, 3),
+        speechSeconds: roundTo(speechSeconds(t.regions), 3),
+        keptSeconds: roundTo(speechSeconds(t.kept), 3),
+        bleedSeconds: t.bleedSeconds,
+      })),
+      suggestions: named.suggestions,
+    },
   };
 }
 

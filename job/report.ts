@@ -75,6 +75,8 @@ export interface Report {
   /** context.yaml lines that would name the tracks nothing named. */
   trackSuggestions: string[];
   markers: Marker[];
+  /** Parallel tasks the run was planned for (1 locally). */
+  tasks: number;
 }
 
 export interface ReportFacts {
@@ -91,6 +93,7 @@ export interface ReportFacts {
   glossaryReplacements?: Readonly<Record<string, number>>;
   mode?: Report['mode'];
   trackSuggestions?: readonly string[];
+  tasks?: number;
 }
 
 export function buildReport(t: Transcript, facts: ReportFacts): Report {
@@ -144,6 +147,7 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
     tracks: [...(t.tracks ?? [])],
     trackSuggestions: [...(facts.trackSuggestions ?? [])],
     markers: [...(t.markers ?? [])],
+    tasks: facts.tasks ?? 1,
   };
 }
 

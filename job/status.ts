@@ -5,6 +5,9 @@ import type { Logger } from '../lib/log.js';
 import type { Store } from '../lib/storage/index.js';
 import type { Progress } from './progress.js';
 import type { StageTiming } from './run.js';
+import { WORK_KEYS } from './parallel/work.js';
+
+const taskKey = WORK_KEYS.task;
 
 /**
  * `status.json` beside a run's outputs: where the job is (stage, progress inside it, timings so far), so a person
@@ -15,6 +18,22 @@ import type { StageTiming } from './run.js';
 export const STATUS_KEY = 'status.json';
 export const RUN_STATES = ['running', 'retrying', 'succeeded', 'failed'] as const;
 export type RunState = (typeof RUN_STATES)[number];
+
+/** One task of the run, as it last said (work/tasks/<index>.json). */
+export const TaskStatusSchema = z.object({
+  index: z.number().int().nonnegative(),
+  attempt: z.number().int().nonnegative(),
+  phase: z.enum(['waiting', 'plan', 'speakers', 'transcribe', 'finish', 'done', 'failed']),
+  chunk: z.string().optional(),
+  chunksDone: z.number().int().nonnegative(),
+  stage: z.string().optional(),
+  fraction: z.number().optional(),
+  updatedAt: z.string(),
+});
+export type TaskStatus = z.output<typeof TaskStatusSchema>;
+
+/** status.json gathers at most this many task documents. */
+const MAX_LISTED_TASKS = 1000;
 
 export const StatusSchema = z.object({
   version: z.literal(1),
@@ -30,6 +49,8 @@ export const StatusSchema = z.object({
   updatedAt: z.string(),
   error: z.object({ stage: stageSchema, message: z.string() }).optional(),
   completion: CompletionMessageSchema.optional(),
+  /** Every task of the execution (phase, chunk, progress, attempt), when the run has parallel tasks. */
+  tasks: z.array(TaskStatusSchema).optional(),
 });
 export type StatusDocument = z.output<typeof StatusSchema>;
 
@@ -45,15 +66,32 @@ export class StatusWriter {
   private lastWrite = Number.NEGATIVE_INFINITY;
   private chain: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
+  private task: TaskStatus | undefined;
 
   constructor(
     private readonly store: Store,
-    run: { session: string; runId: string; attempt: number; execution?: string },
+    run: { session: string; runId: string; attempt: number; execution?: string; task?: { index: number; count: number } },
     private readonly options: StatusOptions,
   ) {
     this.now = options.now ?? (() => new Date());
     const at = this.now().toISOString();
-    this.doc = { version: 1, ...run, state: 'running', timings: [], startedAt: at, updatedAt: at };
+    const { task, ...identity } = run;
+    this.doc = { version: 1, ...identity, state: 'running', timings: [], startedAt: at, updatedAt: at };
+    if (task && task.count > 1) this.task = { index: task.index, attempt: run.attempt, phase: 'waiting', chunksDone: 0, updatedAt: at };
+  }
+
+  /** runTask's onPhase hook: where this task is. */
+  readonly onPhase = (phase: TaskStatus['phase'], detail: { chunk?: string; chunksDone?: number } = {}): void => {
+    if (!this.task) return;
+    const { chunk: _c, ...rest } = this.task;
+    this.task = { ...rest, phase, ...(detail.chunk ? { chunk: detail.chunk } : {}), chunksDone: detail.chunksDone ?? this.task.chunksDone };
+    void this.write(true);
+  };
+
+  /** This task has nothing left to do (another one finishes the run). */
+  async taskDone(): Promise<void> {
+    this.onPhase('done');
+    await this.chain;
   }
 
   /** What an earlier attempt of the same run left, if anything readable. */
@@ -89,30 +127,58 @@ export class StatusWriter {
       update: (fraction, detail) => {
         inner.update(fraction, detail);
         this.doc.progress = { stage: this.doc.progress?.stage ?? '', fraction: Math.min(1, Math.max(0, fraction)), ...(detail ? { detail } : {}) };
+        if (this.task) this.task = { ...this.task, stage: this.doc.progress.stage, fraction: Math.round(this.doc.progress.fraction * 1000) / 1000 };
         void this.write(false);
       },
       stop: () => inner.stop(),
     };
   }
 
-  async finish(state: Exclude<RunState, 'running'>, extra: { error?: { stage: Stage; message: string }; completion?: CompletionMessage } = {}): Promise<void> {
+  async finish(state: Exclude<RunState, 'running'>, extra: { error?: { stage: Stage; message: string }; completion?: CompletionMessage; timings?: StageTiming[] } = {}): Promise<void> {
     const { error: _e, completion: _c, ...rest } = this.doc;
     this.doc = { ...rest, state, ...extra };
+    if (this.task) this.task = { ...this.task, phase: state === 'succeeded' ? 'done' : 'failed' };
     await this.write(true);
   }
 
-  /** Serialised, so an older document never lands after a newer one. */
+  /**
+   * Serialised, so an older document never lands after a newer one. With parallel tasks, each writes its own
+   * work/tasks/<index>.json, then status.json with every task's latest; a finished run's status.json is never
+   * overwritten by a task that is still leaving.
+   */
   private write(force: boolean): Promise<void> {
     const now = this.now().getTime();
     if (!force && now - this.lastWrite < (this.options.minIntervalMs ?? 15_000)) return this.chain;
     this.lastWrite = now;
-    const snapshot = JSON.stringify({ ...this.doc, updatedAt: new Date(now).toISOString() }, null, 2);
+    const updatedAt = new Date(now).toISOString();
+    const doc: StatusDocument = { ...this.doc, updatedAt };
+    const task = this.task ? { ...this.task, updatedAt } : undefined;
     this.chain = this.chain
-      .then(() => this.store.write(STATUS_KEY, snapshot, { contentType: 'application/json' }))
+      .then(async () => {
+        if (!task) return this.store.write(STATUS_KEY, JSON.stringify(doc, null, 2), { contentType: 'application/json' });
+        await this.store.write(`work/${taskKey(task.index)}`, JSON.stringify(task), { contentType: 'application/json' });
+        if (doc.state !== 'succeeded' && (await StatusWriter.previous(this.store))?.state === 'succeeded') return;
+        const tasks = await this.gatherTasks();
+        return this.store.write(STATUS_KEY, JSON.stringify({ ...doc, tasks }, null, 2), { contentType: 'application/json' });
+      })
       .then(
         () => undefined,
         (err) => this.options.log.warn(`Could not write ${this.store.uriOf(STATUS_KEY)}: ${errorMessage(err)}`),
       );
     return this.chain;
+  }
+
+  private async gatherTasks(): Promise<TaskStatus[]> {
+    const found = (await this.store.list('work/tasks/')).slice(0, MAX_LISTED_TASKS);
+    const tasks: TaskStatus[] = [];
+    for (const o of found) {
+      try {
+        const parsed = TaskStatusSchema.safeParse(JSON.parse((await this.store.read(o.key, { maxBytes: 64 * 1024 })).toString('utf8')));
+        if (parsed.success) tasks.push(parsed.data);
+      } catch {
+        // a task document being rewritten: the next write picks it up
+      }
+    }
+    return tasks.sort((a, b) => a.index - b.index);
   }
 }

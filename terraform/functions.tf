@@ -9,6 +9,7 @@ locals {
     COMPLETION_TOPIC   = google_pubsub_topic.completions.id
     EMAIL_TO           = join(",", var.default_email_to)
     ALLOWED_RECIPIENTS = join(",", var.allowed_recipients)
+    MAX_PARALLEL_TASKS = tostring(var.max_parallel_tasks)
   }
 
   mailer_env = {

@@ -25,8 +25,10 @@ resource "google_cloud_run_v2_job" "transcribe" {
   deletion_protection = var.deletion_protection
 
   template {
-    task_count  = 1
-    parallelism = 1
+    # Tasks of one execution run together (job/parallel/task.ts: one plans, all transcribe, one finishes). The trigger
+    # asks for max_parallel_tasks per execution, or fewer when _READY says `tasks:`.
+    task_count  = var.max_parallel_tasks
+    parallelism = var.max_parallel_tasks
 
     template {
       service_account       = google_service_account.job.email

@@ -33,6 +33,18 @@ resource "google_storage_bucket" "output" {
   public_access_prevention    = "enforced"
   force_destroy               = var.force_destroy
 
+  # The chunks' speech-only audio of a run that never finished (a finished run removes its own): gone in 2 days. The
+  # rest of a run's work/ checkpoints (small JSON) goes with its outputs, by the rule below.
+  lifecycle_rule {
+    condition {
+      age            = 2
+      matches_suffix = [".wav"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
   # At least 7 days (validated): the emailed links are V4 signed URLs valid up to 7 days.
   lifecycle_rule {
     condition {

@@ -159,6 +159,17 @@ variable "languages" {
   }
 }
 
+variable "max_parallel_tasks" {
+  description = "Tasks of one execution that transcribe a session together (each with job_cpu vCPUs); a _READY's tasks: may ask for fewer."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.max_parallel_tasks >= 1 && var.max_parallel_tasks <= 100 && floor(var.max_parallel_tasks) == var.max_parallel_tasks
+    error_message = "max_parallel_tasks must be a whole number from 1 to 100."
+  }
+}
+
 variable "max_retries" {
   description = "Times Cloud Run retries a failed task (transient errors only; bad input is not retried)."
   type        = number

@@ -48,6 +48,23 @@ export function planChunks(duration: number, regions: readonly SpeechRegion[], o
     .map((c, index) => ({ ...c, index, start: roundTo(c.start, 3), end: roundTo(c.end, 3), keepStart: roundTo(c.keepStart, 3), keepEnd: roundTo(c.keepEnd, 3) }));
 }
 
+/** The shortest chunk worth a task of its own, seconds (unless the configured maximum is shorter). */
+export const MIN_CHUNK_SECONDS = 120;
+
+/**
+ * The chunk length for `tasks` parallel tasks: the speech divided into rounds of one chunk per task, as few rounds as
+ * `maxSeconds` allows, so that every task gets the same speech (3 h of speech, 8 tasks, 15 min at most: 16 chunks of
+ * 11.25 min, two per task). Between MIN_CHUNK_SECONDS and `maxSeconds`; a little over the exact share, so that cuts
+ * moved back to a silence do not leave a sliver of a chunk at the end. Pure.
+ */
+export function chunkSecondsFor(speechSeconds: number, tasks: number, maxSeconds: number): number {
+  const min = Math.min(MIN_CHUNK_SECONDS, maxSeconds);
+  if (!(speechSeconds > 0)) return maxSeconds;
+  const rounds = Math.max(1, Math.ceil(speechSeconds / (Math.max(1, tasks) * maxSeconds)));
+  const share = speechSeconds / (rounds * Math.max(1, tasks));
+  return roundTo(Math.min(maxSeconds, Math.max(min, share * 1.03 + 5)), 3);
+}
+
 /** The silences between speech regions (and before the first / after the last). */
 export function silences(duration: number, regions: readonly SpeechRegion[]): SpeechRegion[] {
   const out: SpeechRegion[] = [];

@@ -44,10 +44,18 @@ export async function findSpeakers(
   embedder: SpeakerEmbedder,
   options: SpeakersOptions,
 ): Promise<SpeakersResult> {
+  const found = await identifyTurns(pcm, regions, embedder, options);
+  return { ...found, segments: assignSpeakers(segments, found.turns) };
+}
+
+/**
+ * Who spoke when and who they are, from the audio alone: what the planner of a parallel run computes while the
+ * other tasks transcribe (the lines are assigned to these turns at the finish).
+ */
+export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion[], embedder: SpeakerEmbedder, options: SpeakersOptions): Promise<Omit<SpeakersResult, 'segments'>> {
   const diarization = await diarize(pcm, regions, embedder, { ...speakerBounds(options.hints, options.context), signal: options.signal, onProgress: options.onProgress });
   const identity = await identifySessionSpeakers(diarization, options.context, options.readSample, embedder);
   return {
-    segments: assignSpeakers(segments, identity.turns),
     summaries: speakerSummaries(identity.turns, identity.names),
     turns: identity.turns,
     unmatched: identity.unmatched,

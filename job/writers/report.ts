@@ -29,7 +29,7 @@ function summary(r: Report): string[] {
   const languages = languageSummary(r);
   return [
     `${clock(r.audioSeconds)} of audio from ${plural(r.sources.length, 'recording')}, transcribed in ${clock(r.wallSeconds)} ` +
-      `(${r.realTimeFactor}× real time) on ${r.createdAt.slice(0, 16).replace('T', ' ')} UTC.`,
+      `(${r.realTimeFactor}× real time${r.tasks > 1 ? `, ${r.tasks} parallel tasks` : ''}) on ${r.createdAt.slice(0, 16).replace('T', ' ')} UTC.`,
     '',
     `- Segments: ${r.segments.count}, words: ${r.segments.words}, doubtful passages: ${r.segments.lowConfidenceCount}`,
     `- Speakers: ${speakers}`,

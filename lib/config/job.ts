@@ -129,6 +129,8 @@ export const JobEnvSchema = z.object({
   MAX_SPEAKERS: wholeNumber(1, 20).optional(),
   MODE: z.string().trim().toLowerCase().pipe(z.enum(JOB_MODES, 'must be auto, mixed or multitrack')).default('auto'),
   TRACK_OFFSETS: trackOffsets.optional(),
+  JOBS: wholeNumber(1, 64).default(1),
+  RESUME: bool.default(false),
 });
 
 export type JobEnv = z.output<typeof JobEnvSchema>;
@@ -153,6 +155,10 @@ export interface JobConfig {
   mode: JobMode;
   /** Multitrack: where a file starts on the timeline, seconds, by file name. */
   trackOffsets: Record<string, number>;
+  /** Whisper processes at once, the threads split between them. */
+  jobs: number;
+  /** Local runs: continue from the checkpoints an interrupted run left in the output folder. */
+  resume: boolean;
 }
 
 export interface ParseOptions {
@@ -196,5 +202,7 @@ export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig 
     speakers: { min: e.MIN_SPEAKERS, max: e.MAX_SPEAKERS },
     mode: e.MODE,
     trackOffsets: e.TRACK_OFFSETS ?? {},
+    jobs: e.JOBS,
+    resume: e.RESUME,
   };
 }

@@ -39,8 +39,8 @@ export const TriggerEnvSchema = z.object({
     .optional(),
   /** gRPC (the client's default) or the HTTP/1.1 REST fallback. */
   RUN_API_TRANSPORT: z.enum(RUN_TRANSPORTS, 'must be grpc or rest').default('grpc'),
-  /** Parallel tasks per execution; unset keeps the job's own setting. */
-  TASK_COUNT: wholeNumber(1, 100).optional(),
+  /** Parallel tasks per execution (Terraform's max_parallel_tasks); a _READY's `tasks:` may ask for fewer. */
+  MAX_PARALLEL_TASKS: wholeNumber(1, 100).default(8),
 });
 
 export type TriggerEnv = z.output<typeof TriggerEnvSchema>;
@@ -55,7 +55,8 @@ export interface TriggerConfig {
   allowedRecipients: string[];
   inputBucket: string | undefined;
   runApi: { endpoint: string | undefined; transport: RunTransport };
-  taskCount: number | undefined;
+  /** The most tasks an execution gets, and what it gets when _READY does not say. */
+  maxParallelTasks: number;
 }
 
 export function parseTriggerConfig(env: Env): TriggerConfig {
@@ -68,6 +69,6 @@ export function parseTriggerConfig(env: Env): TriggerConfig {
     allowedRecipients: e.ALLOWED_RECIPIENTS ?? [],
     inputBucket: e.INPUT_BUCKET,
     runApi: { endpoint: e.RUN_API_ENDPOINT, transport: e.RUN_API_TRANSPORT },
-    taskCount: e.TASK_COUNT,
+    maxParallelTasks: e.MAX_PARALLEL_TASKS,
   };
 }

@@ -11,7 +11,7 @@ export const RUN_STATUSES = ['succeeded', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Where a run can stop: the trigger's checks, the deployment, then the job's stages in the order they run. */
-export const STAGES = ['trigger', 'config', 'fetch', 'decode', 'vad', 'chunk', 'asr', 'merge', 'speakers', 'glossary', 'render', 'archive', 'upload', 'publish'] as const;
+export const STAGES = ['trigger', 'config', 'fetch', 'decode', 'vad', 'chunk', 'speakers', 'asr', 'merge', 'glossary', 'render', 'archive', 'upload', 'publish'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Stage names of earlier versions of the job, still read in messages and status files they wrote. */
@@ -43,6 +43,8 @@ export const CompletionMessageSchema = z.object({
     .object({
       audioSeconds: z.number().nonnegative(),
       wallSeconds: z.number().nonnegative(),
+      /** Parallel tasks the run used (absent: one). */
+      tasks: z.number().int().min(1).max(100_000).optional(),
       /** Speech the VAD found; 0 means nothing was transcribed. */
       speechSeconds: z.number().nonnegative().optional(),
       speakers: z.array(z.object({ name: line, talkSeconds: z.number().nonnegative() })).max(COMPLETION_LIMITS.items).default([]),

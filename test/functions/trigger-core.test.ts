@@ -61,7 +61,7 @@ function setup(overrides: Partial<TriggerConfig> = {}) {
 
 describe('trigger core', () => {
   it('starts one job with the session overrides and records the execution in the claim', async () => {
-    const t = setup({ taskCount: 2 });
+    const t = setup({ maxParallelTasks: 2 });
     await t.put('sessions/s1/a.m4a', 'audio');
     await t.put('sessions/s1/context/context.yaml', 'glossary: {places: [Port-Sombre]}');
     await t.put('sessions/s1/_READY', 'recipients: [alice@club.example, bob@club.example]\nlanguages: [fr, en]\nmodel: large-v3\nmin_speakers: 3\nmax_speakers: 5');

@@ -191,7 +191,7 @@ test('with the model-free embedder every segment gets a speaker, and the RTTM li
   assert.match(t.model.embedder ?? '', /model-free/);
   assert.deepEqual(
     outcome.timings.map((s) => s.stage),
-    ['fetch', 'decode', 'vad', 'chunk', 'asr', 'merge', 'speakers', 'glossary', 'render', 'archive', 'upload'],
+    ['fetch', 'decode', 'vad', 'chunk', 'speakers', 'asr', 'merge', 'glossary', 'render', 'archive', 'upload'],
   );
   // The completion contract names exactly these, plus the trigger's, the deployment's and the publishing.
   assert.deepEqual(STAGES.filter((s) => !['trigger', 'config', 'publish'].includes(s)), outcome.timings.map((s) => s.stage));

@@ -9,5 +9,5 @@ export const TEST_TRIGGER_CONFIG: TriggerConfig = {
   allowedRecipients: ['@club.example'],
   inputBucket: 'in',
   runApi: { endpoint: undefined, transport: 'grpc' },
-  taskCount: undefined,
+  maxParallelTasks: 8,
 };

@@ -31,11 +31,12 @@ const LEFT_TO_DEFAULTS = {
     VAD_THRESHOLD: 'default 0.5',
     BEAM_SIZE: 'default 5',
     OUTPUT_FORMATS: 'default: all formats',
+    JOBS: 'default 1: a task runs one whisper-cli on all its vCPUs; parallelism comes from the tasks',
+    RESUME: 'local runs only; a cloud task always resumes from the checkpoints in work/',
   },
   trigger: {
     RUN_API_ENDPOINT: 'emulators and tests only; Cloud Functions use run.googleapis.com',
     RUN_API_TRANSPORT: 'gRPC, the client default',
-    TASK_COUNT: 'the job transcribes a session in task 0; the job keeps task_count = 1',
   },
   mailer: {
     SMTP_TLS: 'derived from SMTP_PORT (465: implicit TLS, otherwise STARTTLS)',
@@ -152,7 +153,10 @@ describe('the job', () => {
     assert.match(String(env.WHISPER_MODEL_SIZE), /var\.whisper_model/);
     assert.equal(template.timeout, '${var.task_timeout}');
     assert.equal(jobTf.deletion_protection, '${var.deletion_protection}');
-    assert.equal(block(jobTf, 'template').task_count, 1);
+    // Parallel tasks: the job's template allows max_parallel_tasks, and the trigger asks for at most that many.
+    assert.equal(block(jobTf, 'template').task_count, '${var.max_parallel_tasks}');
+    assert.equal(block(jobTf, 'template').parallelism, '${var.max_parallel_tasks}');
+    assert.match(String(functionEnv(trigger).MAX_PARALLEL_TASKS), /var\.max_parallel_tasks/);
   });
 });
 

@@ -28,7 +28,7 @@ describe('trigger configuration', () => {
     assert.deepEqual(c.defaultRecipients, []);
     assert.deepEqual(c.allowedRecipients, []);
     assert.deepEqual(c.runApi, { endpoint: undefined, transport: 'grpc' });
-    assert.equal(c.taskCount, undefined);
+    assert.equal(c.maxParallelTasks, 8);
     assert.deepEqual(TRIGGER_REQUIRED_ENV_VARS, ['JOB_NAME', 'OUTPUT_BUCKET', 'COMPLETION_TOPIC']);
     assert.ok(TRIGGER_ENV_VARS.includes('ALLOWED_RECIPIENTS') && TRIGGER_ENV_VARS.includes('RUN_API_ENDPOINT'));
   });
@@ -40,19 +40,19 @@ describe('trigger configuration', () => {
       ALLOWED_RECIPIENTS: '@Club.example, guest@elsewhere.example',
       RUN_API_ENDPOINT: 'http://127.0.0.1:9000',
       RUN_API_TRANSPORT: 'rest',
-      TASK_COUNT: '4',
+      MAX_PARALLEL_TASKS: '4',
       INPUT_BUCKET: 'jdr-input',
     });
     assert.deepEqual(c.defaultRecipients, ['mj@club.example', 'Bob@club.example']);
     assert.deepEqual(c.allowedRecipients, ['@club.example', 'guest@elsewhere.example']);
     assert.deepEqual(c.runApi, { endpoint: 'http://127.0.0.1:9000', transport: 'rest' });
-    assert.equal(c.taskCount, 4);
+    assert.equal(c.maxParallelTasks, 4);
     assert.equal(c.inputBucket, 'jdr-input');
   });
 
   it('names every missing or bad variable in one error', () => {
     const err = configError(() =>
-      parseTriggerConfig({ COMPLETION_TOPIC: 'completions', ALLOWED_RECIPIENTS: 'club.example', RUN_API_ENDPOINT: 'run.googleapis.com', TASK_COUNT: '0', RUN_API_TRANSPORT: 'http' }),
+      parseTriggerConfig({ COMPLETION_TOPIC: 'completions', ALLOWED_RECIPIENTS: 'club.example', RUN_API_ENDPOINT: 'run.googleapis.com', MAX_PARALLEL_TASKS: '0', RUN_API_TRANSPORT: 'http' }),
     );
     for (const line of [
       /JOB_NAME: is required/,
@@ -60,7 +60,7 @@ describe('trigger configuration', () => {
       /COMPLETION_TOPIC: must be a full topic name/,
       /ALLOWED_RECIPIENTS: must list email addresses and @domain entries/,
       /RUN_API_ENDPOINT: must be an origin/,
-      /TASK_COUNT: must be at least 1/,
+      /MAX_PARALLEL_TASKS: must be at least 1/,
       /RUN_API_TRANSPORT: must be grpc or rest/,
     ]) {
       assert.match(err.message, line);

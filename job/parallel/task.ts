@@ -1,0 +1,202 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage, InputError, throwIfAborted } from '../../lib/errors.js';
+import type { Stage } from '../../lib/contracts/completion.js';
+import type { AsrResult } from '../engines/asr.js';
+import { finishSession, type RunOutcome } from '../finish.js';
+import { planSession, rehearMixed, speakersOf } from '../plan.js';
+import { RunContext, StageError } from '../run-context.js';
+import type { RunDeps, RunSettings } from '../run.js';
+import { asrOptions } from '../settings.js';
+import { PlanFileSchema, SpeakersSchema, UnitResultSchema, type FailedPlan, type PlanDoc, type PlanUnit, type SpeakersDoc, type UnitResult } from './checkpoints.js';
+import { waitFor, WORK_KEYS, type Claimant, type WorkArea } from './work.js';
+
+/**
+ * One task of a run, through the phases it can take part in (job/parallel/work.ts holds the checkpoints):
+ *   plan       the first task to claim it fetches, decodes, finds the speech and writes the chunks' audio and the
+ *              plan; then (mixed sessions) it finds the speakers while the others transcribe;
+ *   transcribe every task takes unclaimed chunks one at a time (a retried task first takes back its own), and writes
+ *              each result as soon as it exists;
+ *   finish     the task that finds every result written claims the finish: merge, names, glossary, outputs.
+ * The others wait for the plan with a bounded backoff, and leave when there is nothing left for them. One task runs
+ * the same phases without waiting (a local run, or a job of one task), and gives the same transcript as N tasks.
+ */
+export type TaskPhase = 'waiting' | 'plan' | 'speakers' | 'transcribe' | 'finish' | 'done';
+
+export interface TaskIdentity {
+  index: number;
+  count: number;
+  attempt: number;
+  /** Cloud Run will not try this task again. */
+  lastAttempt: boolean;
+}
+
+export interface TaskOptions {
+  task: TaskIdentity;
+  /** Whisper processes at once in this task (local `--jobs`); the threads are split between them. Default 1. */
+  jobs?: number;
+  /** How long to wait for the plan (and the speakers at the finish); default 6 h, beyond any task's timeout. */
+  waitMs?: number;
+  /** Where the task is, for status.json. */
+  onPhase?: (phase: TaskPhase, detail?: { chunk?: string; chunksDone?: number }) => void;
+}
+
+export type TaskOutcome =
+  | { role: 'finished'; outcome: RunOutcome; chunksDone: number }
+  /** Transcribed what it could; another task finishes. */
+  | { role: 'helped'; chunksDone: number }
+  /** Planning failed (the planner reports it): nothing to do. */
+  | { role: 'idle'; reason: string };
+
+const DEFAULT_WAIT_MS = 6 * 3600 * 1000;
+
+export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkArea, options: TaskOptions): Promise<TaskOutcome> {
+  const { task } = options;
+  const me: Claimant = { task: task.index, attempt: task.attempt };
+  const run = new RunContext(deps);
+  const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
+
+  let plan = await work.readJson(WORK_KEYS.plan, PlanFileSchema);
+  let forSpeakers: { pcmPath: string; regions: PlanDoc['lanes'][number]['kept'] } | undefined;
+  if (!plan) {
+    if (await work.claim(WORK_KEYS.planClaim, me)) {
+      options.onPhase?.('plan');
+      try {
+        const planned = await planSession(run, { ...settings, tasks: task.count }, deps, async (unit, wav) => {
+          await work.store.upload(wav, WORK_KEYS.audio(unit.id), { contentType: 'audio/wav' });
+        });
+        await work.writeJson(WORK_KEYS.plan, planned.doc);
+        plan = planned.doc;
+        forSpeakers = planned.forSpeakers;
+      } catch (err) {
+        // Waiting tasks must learn that no plan is coming: bad input, or this task's last try.
+        if (isInputError(err) || task.lastAttempt) await work.writeJson(WORK_KEYS.plan, failedPlan(err)).catch(() => undefined);
+        throw err;
+      }
+    } else {
+      options.onPhase?.('waiting');
+      deps.log.info(`Task ${task.index}: waiting for the plan`);
+      plan = await waitFor(() => work.readJson(WORK_KEYS.plan, PlanFileSchema), { totalMs: waitMs, signal: deps.signal });
+      if (!plan) throw new Error(`No plan after ${Math.round(waitMs / 60_000)} min: the planning task did not finish (see its logs)`);
+    }
+  }
+  if (plan.state === 'failed') {
+    deps.log.info(`Task ${task.index}: planning failed (${plan.error.stage}: ${plan.error.message}); the planning task reports it`);
+    return { role: 'idle', reason: plan.error.message };
+  }
+  const ready = plan;
+
+  // The speakers need the whole session's audio, which only the planner holds (a retried planner decodes it again).
+  const planner = (await work.holder(WORK_KEYS.planClaim))?.task === task.index;
+  if (ready.diarize && planner && !(await work.exists(WORK_KEYS.speakers))) {
+    options.onPhase?.('speakers');
+    forSpeakers ??= { pcmPath: await rehearMixed(run, deps), regions: ready.lanes[0]!.kept };
+    await work.writeJson(WORK_KEYS.speakers, await speakersOf(run, settings, deps, ready.context, forSpeakers));
+  }
+  if (forSpeakers) await rm(forSpeakers.pcmPath, { force: true });
+
+  options.onPhase?.('transcribe');
+  const chunksDone = await transcribePhase(run, settings, deps, work, ready, me, options);
+
+  const present = await work.keysUnder('results/');
+  const missing = ready.units.filter((u) => !present.has(WORK_KEYS.result(u.id)));
+  if (missing.length > 0) {
+    deps.log.info(`Task ${task.index}: ${chunksDone} chunk(s) transcribed; ${missing.length} still with other tasks, one of which finishes the run`);
+    options.onPhase?.('done', { chunksDone });
+    return { role: 'helped', chunksDone };
+  }
+  if (!(await work.claim(WORK_KEYS.finishClaim, me))) {
+    options.onPhase?.('done', { chunksDone });
+    return { role: 'helped', chunksDone };
+  }
+  options.onPhase?.('finish', { chunksDone });
+  const speakers = ready.diarize ? await waitFor(() => work.readJson(WORK_KEYS.speakers, SpeakersSchema), { totalMs: waitMs, signal: deps.signal }) : undefined;
+  if (ready.diarize && !speakers) throw new StageError('speakers', new Error('The speakers did not arrive: the planning task did not finish (see its logs)'));
+  const results = await readResults(work, ready);
+  // The finish times its own stages; the plan's are in the plan, the transcription's is the time in between.
+  const outcome = await finishSession(new RunContext(deps), settings, deps, ready, results, speakers satisfies SpeakersDoc | undefined);
+  options.onPhase?.('done', { chunksDone });
+  return { role: 'finished', outcome, chunksDone };
+}
+
+/**
+ * Takes chunks while any is unclaimed: its own earlier claims first (a retried task resumes where it died), then the
+ * rest, starting at a place of its own so that tasks rarely race for the same claim. `jobs` chunks at once.
+ */
+async function transcribePhase(run: RunContext, settings: RunSettings, deps: RunDeps, work: WorkArea, plan: PlanDoc, me: Claimant, options: TaskOptions): Promise<number> {
+  const jobs = Math.max(1, Math.min(options.jobs ?? 1, plan.units.length));
+  const base = asrOptions(settings, plan.context, deps);
+  const threads = Math.max(1, Math.floor(settings.threads / jobs));
+  const start = Math.floor((me.task * plan.units.length) / Math.max(1, options.task.count));
+  const order = [...plan.units.slice(start), ...plan.units.slice(0, start)];
+  const done = await work.keysUnder('results/');
+  const total = plan.units.length;
+  let finished = done.size;
+  let mine = 0;
+  let cursor = 0;
+  const fractions = new Map<string, number>();
+  const show = (unit?: string) => deps.progress.update(Math.min(1, (finished + [...fractions.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total)), unit);
+
+  const next = async (): Promise<PlanUnit | undefined> => {
+    while (cursor < order.length) {
+      const unit = order[cursor++]!;
+      if (done.has(WORK_KEYS.result(unit.id)) || (await work.exists(WORK_KEYS.result(unit.id)))) continue;
+      if (await work.claim(WORK_KEYS.claim(unit.id), me)) return unit;
+    }
+    return undefined;
+  };
+  const worker = async () => {
+    for (let unit = await next(); unit; unit = await next()) {
+      throwIfAborted(deps.signal);
+      options.onPhase?.('transcribe', { chunk: unit.id, chunksDone: mine });
+      const wav = join(deps.workDir, `${unit.id}.wav`);
+      const t0 = Date.now();
+      try {
+        await work.store.download(WORK_KEYS.audio(unit.id), wav);
+        const result = await deps.asr.transcribe(wav, {
+          ...base,
+          threads,
+          onProgress: (f) => {
+            fractions.set(unit.id, f);
+            show(unit.id);
+          },
+        });
+        const checkpoint: UnitResult = { version: 1, unit: unit.id, result, task: me.task, attempt: me.attempt, seconds: (Date.now() - t0) / 1000 };
+        await work.writeJson(WORK_KEYS.result(unit.id), checkpoint);
+      } finally {
+        await rm(wav, { force: true });
+      }
+      fractions.delete(unit.id);
+      finished++;
+      mine++;
+      show(unit.id);
+    }
+  };
+  await run.stage('asr', 'Transcribe', async () => {
+    show();
+    // Every worker ends before a failure is reported: no whisper process outlives the task's scratch folder.
+    const settled = await Promise.allSettled(Array.from({ length: jobs }, worker));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+  return mine;
+}
+
+async function readResults(work: WorkArea, plan: PlanDoc): Promise<Map<string, AsrResult>> {
+  const results = new Map<string, AsrResult>();
+  for (const unit of plan.units) {
+    const doc = await work.readJson(WORK_KEYS.result(unit.id), UnitResultSchema);
+    if (!doc) throw new Error(`The result of ${unit.id} cannot be read back from ${work.store.uriOf(WORK_KEYS.result(unit.id))}`);
+    results.set(unit.id, doc.result);
+  }
+  return results;
+}
+
+function isInputError(err: unknown): boolean {
+  return err instanceof InputError || (err instanceof StageError && err.isInputError);
+}
+
+function failedPlan(err: unknown): FailedPlan {
+  const stage: Stage = err instanceof StageError ? err.stage : 'fetch';
+  return { version: 1, state: 'failed', error: { stage, message: errorMessage(err instanceof StageError ? err.cause : err) } };
+}
