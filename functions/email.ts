@@ -56,6 +56,7 @@ const T = {
     failedIntro: (s: string) => `La transcription de la séance « ${s} » n'a pas pu aboutir.`,
     duration: 'Durée enregistrée',
     processed: 'traitée en',
+    byTasks: (n: number) => `par ${n} tâches en parallèle`,
     speakers: 'Participants et temps de parole :',
     noSpeakers: 'Les participants n’ont pas pu être distingués dans cet enregistrement.',
     inside: (zip: string) => `Dans l'archive ${zip} :`,
@@ -86,6 +87,7 @@ const T = {
     failedIntro: (s: string) => `The transcription of session "${s}" could not be completed.`,
     duration: 'Recorded duration',
     processed: 'processed in',
+    byTasks: (n: number) => `by ${n} parallel tasks`,
     speakers: 'Speakers and talk time:',
     noSpeakers: 'Speakers could not be told apart in this recording.',
     inside: (zip: string) => `Inside ${zip}:`,
@@ -122,7 +124,7 @@ function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang)
   const lines: string[] = [t.hello, '', t.readyIntro(m.session), ''];
   if (m.stats?.speechSeconds === 0) lines.push(t.noSpeech, '');
   if (m.stats) {
-    lines.push(`${t.duration}${c}${humanDuration(m.stats.audioSeconds)} (${t.processed} ${humanDuration(m.stats.wallSeconds)})`, '');
+    lines.push(`${t.duration}${c}${humanDuration(m.stats.audioSeconds)} (${t.processed} ${humanDuration(m.stats.wallSeconds)}${m.stats.tasks && m.stats.tasks > 1 ? ` ${t.byTasks(m.stats.tasks)}` : ''})`, '');
     const speakers = [...m.stats.speakers].sort((a, b) => b.talkSeconds - a.talkSeconds);
     const talk = speakers.reduce((sum, s) => sum + s.talkSeconds, 0);
     if (speakers.length > 0) {

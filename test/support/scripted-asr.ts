@@ -80,6 +80,12 @@ function pcmOf(wav: Buffer): Int16Array {
 }
 
 /** [start, end) seconds of the loud stretches. */
+/**
+ * Quiet frames (20 ms) an island bridges: under 0.3 s, so that the 0.3 s silences laid between the pieces of
+ * speech-only audio (job/audio/condense.ts) end an island, as a pause ends a line.
+ */
+const QUIET_FRAMES_BRIDGED = 13;
+
 function islands(samples: Int16Array): Array<[number, number]> {
   const frame = 320; // 20 ms
   const floor = 0.01 * 32768;
@@ -97,7 +103,7 @@ function islands(samples: Int16Array): Array<[number, number]> {
     if (loud) {
       if (start < 0) start = f;
       lastLoud = f;
-    } else if (start >= 0 && (f === frames || f - lastLoud > 15)) {
+    } else if (start >= 0 && (f === frames || f - lastLoud > QUIET_FRAMES_BRIDGED)) {
       if ((lastLoud + 1 - start) * 0.02 >= 0.2) out.push([start * 0.02, (lastLoud + 1) * 0.02]);
       start = -1;
     }
