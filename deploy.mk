@@ -119,7 +119,7 @@ status:
 	  echo "status: runs claimed for session $(SESSION) (one per _READY upload) in gs://$$out/sessions/$(SESSION)/runs/"; \
 	  gcloud storage ls "gs://$$out/sessions/$(SESSION)/runs/" 2>/dev/null || echo "  none: the trigger has not started (or refused) a run; see make logs SESSION=$(SESSION)"; \
 	  latest="$$(gcloud storage ls "gs://$$out/sessions/$(SESSION)/*/status.json" 2>/dev/null | sort | tail -n 1)"; \
-	  if [ -n "$$latest" ]; then echo "status: $$latest"; gcloud storage cat "$$latest"; echo; else echo "status: no status.json yet"; fi; \
+	  if [ -n "$$latest" ]; then echo "status: $$latest"; gcloud storage cat "$$latest" | npx tsx scripts/status-table.ts; else echo "status: no status.json yet"; fi; \
 	  emailed="$$(gcloud storage ls "gs://$$out/sessions/$(SESSION)/*/emailed.json" 2>/dev/null | sort | tail -n 1)"; \
 	  if [ -n "$$emailed" ]; then echo "status: email ($$emailed: state sent, or refused with the SMTP answer)"; gcloud storage cat "$$emailed"; echo; else echo "status: no email claimed yet"; fi
 	@echo "status: last executions of the job $(JOB)"

@@ -14,7 +14,7 @@ import { DEFAULT_VAD_OPTIONS } from '../job/engines/vad.js';
 import { fetchSession } from '../job/stages/fetch.js';
 import { decodeSession } from '../job/stages/decode.js';
 import { speechRegions, speechSeconds } from '../job/stages/vad.js';
-import { planChunks } from '../job/stages/chunk.js';
+import { chunkCountFor, planBalancedChunks } from '../job/stages/chunk.js';
 import { dialogueWav } from '../test/support/fixtures.js';
 
 const hours = Number(process.env.BENCH_HOURS ?? '1');
@@ -49,7 +49,7 @@ const vad = await SileroVad.create({ parallel: 2 });
 const probs = await vad.probabilities(pcm);
 const regions = speechRegions(probs, vad.frameSeconds, DEFAULT_VAD_OPTIONS);
 const t3 = performance.now();
-const chunks = planChunks(pcm.duration, regions, { maxSeconds: 900, overlapSeconds: 2 });
+const chunks = planBalancedChunks(pcm.duration, regions, { count: chunkCountFor(pcm.duration, 900, 900), overlapSeconds: 2 });
 const t4 = performance.now();
 await pcm.close();
 

@@ -10,7 +10,7 @@ import type { PlanDoc, PlanLane, PlannedFacts, PlanUnit, SpeakersDoc } from './p
 import { StageError, type RunContext } from './run-context.js';
 import type { RunDeps, RunSettings } from './run.js';
 import { writeChunkWav } from './stages/asr.js';
-import { chunkSecondsFor, planChunks } from './stages/chunk.js';
+import { chunkCountFor, chunkSecondsFor, planBalancedChunks } from './stages/chunk.js';
 import { decodeSession } from './stages/decode.js';
 import { fetchSession, type FetchedFile } from './stages/fetch.js';
 import { identifyTurns } from './stages/speakers.js';
@@ -74,7 +74,8 @@ export async function planSession(
     const units: PlanUnit[] = [];
     for (const [laneIndex, lane] of lanes.entries()) {
       if (lane.plan.pieces.length === 0) continue;
-      for (const chunk of planChunks(lane.plan.duration, condensedRegions(lane.plan), { maxSeconds: chunkSeconds, overlapSeconds: settings.chunk.overlapSeconds })) {
+      const count = chunkCountFor(lane.plan.duration, chunkSeconds, settings.chunk.maxSeconds);
+      for (const chunk of planBalancedChunks(lane.plan.duration, condensedRegions(lane.plan), { count, overlapSeconds: Math.min(settings.chunk.overlapSeconds, lane.plan.duration / count / 4), pauses: lane.plan.pauses })) {
         units.push({ id: `chunk-${String(units.length).padStart(4, '0')}`, lane: laneIndex, chunk, seconds: Math.round((chunk.end - chunk.start) * 1000) / 1000 });
       }
     }

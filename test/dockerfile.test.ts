@@ -1,11 +1,12 @@
 /**
  * The job image, checked on the Dockerfile (no Docker daemon is needed): multi-stage, ffmpeg in a slim runtime,
- * whisper-cli built by the project's own script, models downloaded at build time into the folder the job looks in by
- * default, never at run time, a non-root user, and an ENTRYPOINT that is the compiled job/main.ts.
+ * whisper-cli and its CPU variants built by the project's own script, models downloaded at build time into the folder
+ * the job looks in by default, never at run time, a non-root user, and an ENTRYPOINT that is the compiled job/main.ts.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 import { describe, test } from 'node:test';
 import ts from 'typescript';
 import { JobEnvSchema } from '../lib/config/job.js';
@@ -15,8 +16,10 @@ import { modelFileNames } from '../job/engines/whisper-model.js';
 import { functionsClosure } from '../scripts/stage-functions.js';
 import { dockerfileEnv, instructions, parseDockerfile, stageArgs, type Stage } from './terraform/dockerfile.js';
 import { ROOT } from './terraform/hcl.js';
+import { requires } from './support/requires.js';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const script = read('scripts/build-whisper.sh');
 const stages = parseDockerfile(read('Dockerfile'));
 const build = stages[0]!;
 const runtime = stages.at(-1)!;
@@ -73,18 +76,51 @@ describe('Dockerfile', () => {
     assert.match(read('job/main.ts'), /fileURLToPath\(import\.meta\.url\) === process\.argv\[1\]/, 'main.ts must run when it is the entry');
   });
 
-  test('builds whisper-cli with the same script as make install, and ships the binary where the job looks', () => {
+  test('builds whisper-cli with the same script as make install, and ships its folder where the job looks', () => {
     assert.match(runs(build), /^bash scripts\/build-whisper\.sh$/m, 'same script, same flags: no overrides on the command line');
-    const installed = /BIN="\$VENDOR\/bin\/whisper-cli"/.test(read('scripts/build-whisper.sh')) && /VENDOR="\$ROOT\/vendor\/whisper\.cpp"/.test(read('scripts/build-whisper.sh'));
-    assert.ok(installed, 'scripts/build-whisper.sh no longer installs into vendor/whisper.cpp/bin/whisper-cli');
-    const binary = copies(runtime).find((c) => c.sources[0]?.endsWith('/vendor/whisper.cpp/bin/whisper-cli'));
-    assert.ok(binary, 'whisper-cli is not copied into the runtime');
+    assert.match(script, /PREFIX="\$\{WHISPER_PREFIX:-vendor\/whisper\.cpp\}"/, 'scripts/build-whisper.sh no longer installs into vendor/whisper.cpp by default');
+    assert.match(script, /BIN_DIR="\$PREFIX\/bin"/);
+    assert.match(script, /BIN="\$BIN_DIR\/whisper-cli"/);
+    // The whole bin/ folder: whisper-cli alone would start without its libraries and CPU variants.
+    const folder = copies(runtime).find((c) => c.from === 'build' && c.sources[0] === posix.join(workdir(build), 'vendor/whisper.cpp/bin'));
+    assert.ok(folder, 'the runtime does not copy vendor/whisper.cpp/bin (whisper-cli, its .so files and CPU variants)');
+    assert.equal(folder.sources.length, 1);
     const env = dockerfileEnv(runtime);
-    assert.equal(env.WHISPER_CLI, binary.dest);
+    assert.equal(env.WHISPER_CLI, posix.join(folder.dest, 'whisper-cli'));
     // Without WHISPER_CLI the job would find it too: vendor/ under the package root (/app has package.json).
-    assert.equal(binary.dest, posix.join(workdir(runtime), 'vendor/whisper.cpp/bin/whisper-cli'));
+    assert.equal(folder.dest, posix.join(workdir(runtime), 'vendor/whisper.cpp/bin'));
     const pkg = copies(runtime).find((c) => c.sources[0] === posix.join(workdir(build), 'package.json'));
     assert.equal(pkg?.dest, workdir(runtime), 'package.json in WORKDIR makes it the package root the job resolves vendor/ from');
+  });
+
+  test('whisper-cli picks its CPU code at start: an AVX2 floor up to AVX-512 and AMX, all next to the binary', () => {
+    assert.match(script, /LEVEL="\$\{WHISPER_CPU_LEVEL:-auto\}"/, 'runtime dispatch is the default level');
+    assert.match(script, /-DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON/);
+    assert.match(script, /-DCMAKE_INSTALL_RPATH='\$ORIGIN'/, 'whisper-cli must find libwhisper/libggml in its own folder');
+    assert.match(script, /install -m 0644 "\$BUILD_DIR"\/bin\/libggml-cpu-\*\.so "\$STAGE\/"/, 'the CPU variants go next to whisper-cli, where ggml looks');
+    const variants = /VARIANTS="\$\{WHISPER_CPU_VARIANTS:-([a-z0-9_ ]+)\}"/.exec(script)![1]!.split(' ');
+    const features = ggmlVariantFeatures();
+    for (const v of variants) assert.ok(features.has(v), `ggml has no CPU variant ${v}`);
+    const floor = variants.filter((v) => !features.get(v)!.includes('AVX512') && !features.get(v)!.includes('AMX_TILE'));
+    assert.deepEqual(floor, ['haswell'], 'one variant for AVX2-only CPUs (AMD Rome/Milan)');
+    assert.deepEqual(features.get('haswell'), ['SSE42', 'AVX', 'F16C', 'FMA', 'AVX2', 'BMI2']);
+    assert.ok(variants.some((v) => features.get(v)!.includes('AVX512_VNNI')), 'an AVX-512 VNNI variant');
+    assert.ok(variants.some((v) => features.get(v)!.includes('AMX_INT8')), 'an AMX variant');
+    // The image's check fails when no variant loads (ggml hides dlopen errors in Release builds).
+    assert.match(runs(runtime), /grep '\^load_backend: loaded CPU backend from ' \/tmp\/whisper-help/);
+  });
+
+  test('the vendored whisper-cli resolves its libraries in its own folder and holds every CPU variant', (t) => {
+    const bin = join(ROOT, 'vendor/whisper.cpp/bin');
+    if (!requires(t, existsSync(join(bin, 'whisper-cli')) || undefined, 'vendor/whisper.cpp/bin/whisper-cli (make install)')) return;
+    if (!readFileSync(join(bin, 'build-config'), 'utf8').includes('level=auto')) return t.skip('built with WHISPER_CPU_LEVEL=avx2');
+    const ldd = execFileSync('ldd', [join(bin, 'whisper-cli')], { encoding: 'utf8' });
+    const own = [...ldd.matchAll(/^\s*(lib(?:whisper|ggml)\S*) => (\S+)/gm)];
+    assert.deepEqual(own.map(([, name]) => name).sort(), ['libggml-base.so.0', 'libggml.so.0', 'libwhisper.so.1']);
+    for (const [, name, path] of own) assert.equal(dirname(path!), bin, `${name} resolves to ${path}, not next to whisper-cli`);
+    const variants = /variants=([a-z0-9_ ]+)$/m.exec(readFileSync(join(bin, 'build-config'), 'utf8'))![1]!.trim().split(' ');
+    const shipped = readdirSync(bin).filter((f) => f.startsWith('libggml-cpu-')).sort();
+    assert.deepEqual(shipped, variants.map((v) => `libggml-cpu-${v}.so`).sort());
   });
 
   test('downloads the default model at build time, into the folder and name the job resolves', () => {
@@ -159,6 +195,14 @@ describe('Dockerfile', () => {
     }
   });
 });
+
+/** ggml's x86 CPU variants and their features, from `ggml_add_cpu_backend_variant(name FEATURE…)` in its CMake. */
+function ggmlVariantFeatures(): Map<string, string[]> {
+  const lists = read('node_modules/nodejs-whisper/cpp/whisper.cpp/ggml/src/CMakeLists.txt');
+  const x86 = lists.slice(lists.indexOf('if (GGML_SYSTEM_ARCH STREQUAL "x86")', lists.indexOf('if (GGML_CPU_ALL_VARIANTS)')));
+  const block = x86.slice(0, x86.indexOf('elseif'));
+  return new Map([...block.matchAll(/ggml_add_cpu_backend_variant\((\w+)((?: +\w+)*)\)/g)].map(([, name, feats]) => [name!, feats!.trim().split(/ +/).filter(Boolean)]));
+}
 
 function listTs(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

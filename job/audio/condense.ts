@@ -22,26 +22,35 @@ export interface CondensedPlan {
   pieces: CondensedPiece[];
   /** Seconds of condensed audio. */
   duration: number;
+  /**
+   * Where regions closer than the gap were joined inside a piece (the middle of the pause between them), in condensed
+   * seconds: places to cut a chunk besides the gaps, since a pause of a few tenths of a second is silence too.
+   */
+  pauses: number[];
 }
 
 /** Silence between pieces: enough for Whisper to end a sentence, little enough to cost nothing. */
 export const CONDENSE_GAP_SECONDS = 0.3;
 
 export function condensePlan(regions: readonly SpeechRegion[], gap = CONDENSE_GAP_SECONDS): CondensedPlan {
-  const joined: SpeechRegion[] = [];
+  const joined: Array<SpeechRegion & { junctions: number[] }> = [];
   for (const r of [...regions].sort((a, b) => a.start - b.start)) {
     const last = joined[joined.length - 1];
-    if (last && r.start - last.end <= gap) last.end = Math.max(last.end, r.end);
-    else joined.push({ ...r });
+    if (last && r.start - last.end <= gap) {
+      if (r.start >= last.end) last.junctions.push((last.end + r.start) / 2);
+      last.end = Math.max(last.end, r.end);
+    } else joined.push({ start: r.start, end: r.end, junctions: [] });
   }
   const pieces: CondensedPiece[] = [];
+  const pauses: number[] = [];
   let at = 0;
   for (const r of joined) {
     if (pieces.length > 0) at += gap;
     pieces.push({ at: roundTo(at, 3), start: r.start, end: r.end });
+    for (const j of r.junctions) pauses.push(roundTo(at + (j - r.start), 3));
     at += r.end - r.start;
   }
-  return { pieces, duration: roundTo(at, 3) };
+  return { pieces, duration: roundTo(at, 3), pauses };
 }
 
 /** The pieces as regions of the condensed audio (for the chunker, which cuts in the silences). */

@@ -62,7 +62,7 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
     if (await work.claim(WORK_KEYS.planClaim, me)) {
       options.onPhase?.('plan');
       try {
-        const planned = await planSession(run, { ...settings, tasks: task.count }, deps, async (unit, wav) => {
+        const planned = await planSession(run, { ...settings, tasks: settings.tasks ?? task.count }, deps, async (unit, wav) => {
           await work.store.upload(wav, WORK_KEYS.audio(unit.id), { contentType: 'audio/wav' });
         });
         await work.writeJson(WORK_KEYS.plan, planned.doc);

@@ -43,10 +43,13 @@ const ClaimSchema = z.object({ task: z.number().int().nonnegative(), attempt: z.
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 export class WorkArea {
-  constructor(readonly store: Store) {}
+  constructor(
+    readonly store: Store,
+    private readonly parent?: Store,
+  ) {}
 
   static of(output: Store): WorkArea {
-    return new WorkArea(output.child(WORK_FOLDER));
+    return new WorkArea(output.child(WORK_FOLDER), output);
   }
 
   /**
@@ -99,6 +102,7 @@ export class WorkArea {
   /** Removes everything under `prefix` (the chunk audio once the run is done; the whole area for a fresh local run). */
   async clear(prefix?: string): Promise<void> {
     for (const o of await this.store.list(prefix)) await this.store.delete(o.key);
+    if (prefix === undefined) await this.parent?.delete(WORK_FOLDER);
   }
 }
 

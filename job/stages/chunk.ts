@@ -2,10 +2,10 @@ import type { SpeechRegion } from '../engines/vad.js';
 import { roundTo } from '../round.js';
 
 /**
- * Cuts the session timeline into chunks of at most `maxSeconds` for the ASR engine. Each cut is placed in the middle
- * of the longest silence found in the last `searchSeconds` before the limit; with no silence there, it falls at the
- * limit. Consecutive chunks overlap by `overlapSeconds`, centred on the cut, and each chunk "keeps" the part of its
- * transcription between its two cuts, so text in an overlap is kept once. Chunks without speech are dropped. Pure.
+ * Cuts speech-only audio into chunks for the ASR engine: as many as the tasks need (chunkSecondsFor, chunkCountFor),
+ * of equal length, each cut in the silence nearest its place. Consecutive chunks overlap by `overlapSeconds`, centred
+ * on the cut, and each chunk "keeps" the part of its transcription between its two cuts, so text in an overlap is
+ * kept once. Chunks without speech are dropped. Pure.
  */
 export interface Chunk {
   index: number;
@@ -18,51 +18,75 @@ export interface Chunk {
   cutInSilence: boolean;
 }
 
-export interface ChunkOptions {
-  maxSeconds: number;
-  overlapSeconds: number;
-  /** How far before the limit to look for a silence; default min(120 s, a quarter of a chunk). */
-  searchSeconds?: number;
-}
-
-export function planChunks(duration: number, regions: readonly SpeechRegion[], options: ChunkOptions): Chunk[] {
-  const { maxSeconds: max, overlapSeconds: overlap } = options;
-  if (!(max > 0) || overlap < 0 || overlap >= max / 2) throw new Error('planChunks: need 0 <= overlap < max/2');
-  const search = Math.min(options.searchSeconds ?? Math.min(120, max / 4), max - 2 * overlap);
-  const gaps = silences(duration, regions);
-  const chunks: Chunk[] = [];
-  let start = 0;
-  let keepStart = 0;
-  while (duration - start > max) {
-    const windowEnd = start + max - overlap / 2;
-    const windowStart = Math.max(keepStart + overlap, windowEnd - search);
-    const best = longestGapIn(gaps, windowStart, windowEnd);
-    const cut = best ? (Math.max(best.start, windowStart) + Math.min(best.end, windowEnd)) / 2 : windowEnd;
-    chunks.push({ index: 0, start, end: cut + overlap / 2, keepStart, keepEnd: cut, cutInSilence: best !== undefined });
-    start = cut - overlap / 2;
-    keepStart = cut;
-  }
-  chunks.push({ index: 0, start, end: duration, keepStart, keepEnd: duration, cutInSilence: false });
-  return chunks
-    .filter((c) => regions.length === 0 || regions.some((r) => r.end > c.keepStart && r.start < c.keepEnd))
-    .map((c, index) => ({ ...c, index, start: roundTo(c.start, 3), end: roundTo(c.end, 3), keepStart: roundTo(c.keepStart, 3), keepEnd: roundTo(c.keepEnd, 3) }));
-}
-
 /** The shortest chunk worth a task of its own, seconds (unless the configured maximum is shorter). */
 export const MIN_CHUNK_SECONDS = 120;
 
 /**
  * The chunk length for `tasks` parallel tasks: the speech divided into rounds of one chunk per task, as few rounds as
  * `maxSeconds` allows, so that every task gets the same speech (3 h of speech, 8 tasks, 15 min at most: 16 chunks of
- * 11.25 min, two per task). Between MIN_CHUNK_SECONDS and `maxSeconds`; a little over the exact share, so that cuts
- * moved back to a silence do not leave a sliver of a chunk at the end. Pure.
+ * 11.25 min, two per task). Between MIN_CHUNK_SECONDS and `maxSeconds`. Pure.
  */
 export function chunkSecondsFor(speechSeconds: number, tasks: number, maxSeconds: number): number {
   const min = Math.min(MIN_CHUNK_SECONDS, maxSeconds);
   if (!(speechSeconds > 0)) return maxSeconds;
   const rounds = Math.max(1, Math.ceil(speechSeconds / (Math.max(1, tasks) * maxSeconds)));
-  const share = speechSeconds / (rounds * Math.max(1, tasks));
-  return roundTo(Math.min(maxSeconds, Math.max(min, share * 1.03 + 5)), 3);
+  return roundTo(Math.min(maxSeconds, Math.max(min, speechSeconds / (rounds * Math.max(1, tasks)))), 3);
+}
+
+/** How many chunks of about `chunkSeconds` a stretch of `duration` seconds makes: none longer than max, none under min. */
+export function chunkCountFor(duration: number, chunkSeconds: number, maxSeconds: number): number {
+  const min = Math.min(MIN_CHUNK_SECONDS, maxSeconds);
+  const fewest = Math.max(1, Math.ceil(duration / maxSeconds - 1e-9));
+  const most = Math.max(fewest, Math.floor(duration / min));
+  return Math.min(most, Math.max(fewest, Math.round(duration / chunkSeconds)));
+}
+
+/**
+ * `count` chunks of equal length, each cut moved to the middle of the silence (or the `pauses` point) nearest its
+ * place, within `searchSeconds` (default a quarter of a chunk, at most 60 s): balanced by the audio's length, which
+ * in speech-only audio is the speech. Chunks without speech are dropped. Pure.
+ */
+export function planBalancedChunks(
+  duration: number,
+  regions: readonly SpeechRegion[],
+  options: { count: number; overlapSeconds: number; searchSeconds?: number; pauses?: readonly number[] },
+): Chunk[] {
+  const count = Math.max(1, Math.round(options.count));
+  const overlap = options.overlapSeconds;
+  const size = duration / count;
+  if (overlap < 0 || (count > 1 && overlap >= size / 2)) throw new Error('planBalancedChunks: need 0 <= overlap < half a chunk');
+  const search = options.searchSeconds ?? Math.min(60, size / 4);
+  // Places to cut: the middle of every silence between regions, and the pauses inside them (speech-only audio).
+  const places = [...silences(duration, regions).map((g) => (g.start + g.end) / 2), ...(options.pauses ?? [])].sort((a, b) => a - b);
+  const cuts: Array<{ at: number; inSilence: boolean }> = [];
+  let k = 0;
+  for (let i = 1; i < count; i++) {
+    const target = i * size;
+    const floor = (cuts[cuts.length - 1]?.at ?? 0) + overlap;
+    while (k < places.length && places[k]! < target - search) k++;
+    let best: number | undefined;
+    for (let j = k; j < places.length && places[j]! <= target + search; j++) {
+      const at = places[j]!;
+      if (at > floor && at < duration && (best === undefined || Math.abs(at - target) < Math.abs(best - target))) best = at;
+    }
+    cuts.push(best === undefined ? { at: Math.max(target, floor), inSilence: false } : { at: best, inSilence: true });
+  }
+  const chunks: Chunk[] = [];
+  for (let i = 0; i < count; i++) {
+    const keepStart = i === 0 ? 0 : cuts[i - 1]!.at;
+    const keepEnd = i === count - 1 ? duration : cuts[i]!.at;
+    chunks.push({
+      index: 0,
+      start: Math.max(0, keepStart - (i === 0 ? 0 : overlap / 2)),
+      end: Math.min(duration, keepEnd + (i === count - 1 ? 0 : overlap / 2)),
+      keepStart,
+      keepEnd,
+      cutInSilence: i < count - 1 && cuts[i]!.inSilence,
+    });
+  }
+  return chunks
+    .filter((c) => regions.length === 0 || regions.some((r) => r.end > c.keepStart && r.start < c.keepEnd))
+    .map((c, index) => ({ ...c, index, start: roundTo(c.start, 3), end: roundTo(c.end, 3), keepStart: roundTo(c.keepStart, 3), keepEnd: roundTo(c.keepEnd, 3) }));
 }
 
 /** The silences between speech regions (and before the first / after the last). */
@@ -76,18 +100,3 @@ export function silences(duration: number, regions: readonly SpeechRegion[]): Sp
   if (duration > cursor) out.push({ start: cursor, end: duration });
   return out;
 }
-
-function longestGapIn(gaps: readonly SpeechRegion[], from: number, to: number): SpeechRegion | undefined {
-  let best: SpeechRegion | undefined;
-  let bestLength = 0;
-  for (const g of gaps) {
-    const length = Math.min(g.end, to) - Math.max(g.start, from);
-    // Later gaps win ties: longer chunks mean fewer of them.
-    if (length > 0 && length >= bestLength) {
-      best = g;
-      bestLength = length;
-    }
-  }
-  return best;
-}
-

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile, rmdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -165,8 +165,19 @@ export class FileStore implements Store {
     }
   }
 
+  /** Removes the file, and the folders it leaves empty up to the store's root (as a bucket has no empty folders). */
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    const full = this.path(key);
+    // A folder is deleted only when empty, like the "folder" of a bucket, which goes with its last object.
+    if ((await stat(full).catch(() => undefined))?.isDirectory()) await rmdir(full).catch(() => undefined);
+    else await rm(full, { force: true });
+    for (let dir = dirname(full); dir.startsWith(this.root + sep); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or already gone): the folders above are not empty either
+      }
+    }
   }
 
   child(prefix: string): Store {

@@ -144,7 +144,12 @@ function workDoc<T>(session: string, runId: string, key: string): T {
  * numbers are dropped; times agree within its 20 ms frame (each chunk starts its own frame grid).
  */
 function assertSameTranscript(a: Awaited<ReturnType<typeof transcriptOf>>, b: Awaited<ReturnType<typeof transcriptOf>>) {
-  assert.equal(a.segments.length, b.segments.length, 'as many lines');
+  if (a.segments.length !== b.segments.length) {
+    const show = (x: typeof a) => x.segments.map((s) => `${s.start}-${s.end} ${s.speaker} ${s.text}`).join('\n');
+    writeFileSync('/tmp/dbg/transcript-a.txt', show(a));
+    writeFileSync('/tmp/dbg/transcript-b.txt', show(b));
+  }
+  assert.equal(a.segments.length, b.segments.length, `as many lines (see ${scratchDir()}/transcript-a.txt and -b.txt)`);
   a.segments.forEach((s, i) => {
     const t = b.segments[i]!;
     assert.equal(s.speaker, t.speaker, `line ${i}: speaker`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -44,6 +44,25 @@ describe('status.json', () => {
     const previous = await StatusWriter.previous(store);
     assert.equal(previous?.state, 'failed');
     assert.deepEqual(previous?.error, { stage: 'asr', message: 'boom' });
+  });
+
+  it('with parallel tasks, gathers every task (phase, chunk, attempt) and never reopens a finished run', async () => {
+    const store = new FileStore(mkdtempSync(join(root, 's-')));
+    const run = { session: 's', runId: 'r' };
+    const a = new StatusWriter(store, { ...run, attempt: 0, task: { index: 0, count: 2 } }, { log: memoryLogger() });
+    const b = new StatusWriter(store, { ...run, attempt: 1, task: { index: 1, count: 2 } }, { log: memoryLogger() });
+    a.onPhase('speakers');
+    b.onPhase('transcribe', { chunk: 'chunk-0002', chunksDone: 1 });
+    await b.onStatus({ stage: 'asr', state: 'started', timings: [] });
+    let doc = (await StatusWriter.previous(store))!;
+    assert.deepEqual(doc.tasks!.map((t) => [t.index, t.attempt, t.phase, t.chunk]), [[0, 0, 'speakers', undefined], [1, 1, 'transcribe', 'chunk-0002']]);
+    await a.finish('succeeded', { timings: [{ stage: 'asr', seconds: 12 }] });
+    await b.taskDone();
+    doc = (await StatusWriter.previous(store))!;
+    assert.equal(doc.state, 'succeeded', 'a task leaving late does not reopen the run');
+    assert.deepEqual(doc.timings, [{ stage: 'asr', seconds: 12 }]);
+    const tasks = (await store.list('work/tasks/')).map((o) => JSON.parse(readFileSync(new URL(store.uriOf(o.key)), 'utf8')).phase);
+    assert.deepEqual(tasks, ['done', 'done']);
   });
 
   it('never fails the run: a write error becomes a warning', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planChunks, silences } from '../../../job/stages/chunk.js';
+import { chunkCountFor, planBalancedChunks, silences } from '../../../job/stages/chunk.js';
+import { condensedRegions, condensePlan } from '../../../job/audio/condense.js';
 import type { SpeechRegion } from '../../../job/engines/vad.js';
 
 /** Speech everywhere except the given silences. */
@@ -40,12 +41,15 @@ for (const c of cases) {
   test(`chunk properties: ${c.name}`, () => {
     const regions = randomSession(c.seed, c.duration);
     const gaps = silences(c.duration, regions);
-    const chunks = planChunks(c.duration, regions, { maxSeconds: c.max, overlapSeconds: c.overlap });
+    const count = chunkCountFor(c.duration, c.max, c.max);
+    const chunks = planBalancedChunks(c.duration, regions, { count, overlapSeconds: c.overlap });
+    assert.equal(chunks.length, count);
     assert.equal(chunks[0]!.start, 0);
     assert.equal(chunks[chunks.length - 1]!.end, c.duration);
     for (const [i, chunk] of chunks.entries()) {
       assert.equal(chunk.index, i);
-      assert.ok(chunk.end - chunk.start <= c.max + 1e-6, `chunk ${i} is ${chunk.end - chunk.start} s`);
+      // Equal shares of at most `max`, each cut moved by at most a quarter of a chunk (60 s) to a silence.
+      assert.ok(chunk.keepEnd - chunk.keepStart <= Math.min(c.duration, (c.duration / count) * 1.5) + 1e-6, `chunk ${i} keeps ${chunk.keepEnd - chunk.keepStart} s`);
       assert.ok(chunk.keepStart >= chunk.start && chunk.keepEnd <= chunk.end);
       const next = chunks[i + 1];
       if (next) {
@@ -59,22 +63,22 @@ for (const c of cases) {
   });
 }
 
-test('the cut goes in the middle of the longest silence near the limit', () => {
+test('each cut goes to the middle of the silence nearest its place', () => {
   const regions = speechWithGaps(1000, [
-    [700, 701],
-    [850, 854],
-    [880, 881],
+    [430, 440],
+    [497, 498],
+    [560, 600],
   ]);
-  const [first, second] = planChunks(1000, regions, { maxSeconds: 900, overlapSeconds: 2 });
-  assert.equal(first!.keepEnd, 852);
-  assert.equal(first!.end, 853);
-  assert.equal(second!.start, 851);
+  const [first, second] = planBalancedChunks(1000, regions, { count: 2, overlapSeconds: 2 });
+  assert.equal(first!.keepEnd, 497.5, 'the silence nearest 500 s, not the longest');
+  assert.equal(first!.end, 498.5);
+  assert.equal(second!.start, 496.5);
 });
 
-test('without any silence the cut falls at the limit', () => {
-  const chunks = planChunks(2000, [{ start: 0, end: 2000 }], { maxSeconds: 900, overlapSeconds: 2 });
+test('without any silence the cuts fall at the equal shares', () => {
+  const chunks = planBalancedChunks(2000, [{ start: 0, end: 2000 }], { count: chunkCountFor(2000, 900, 900), overlapSeconds: 2 });
   assert.equal(chunks.length, 3);
-  assert.equal(chunks[0]!.end, 900);
+  assert.equal(chunks[0]!.keepEnd, 666.667);
   assert.equal(chunks[0]!.cutInSilence, false);
 });
 
@@ -83,11 +87,27 @@ test('chunks with no speech are dropped', () => {
     { start: 10, end: 100 },
     { start: 2500, end: 2600 },
   ];
-  const chunks = planChunks(2700, regions, { maxSeconds: 900, overlapSeconds: 2 });
+  const chunks = planBalancedChunks(2700, regions, { count: 3, overlapSeconds: 2 });
   assert.ok(chunks.every((c) => regions.some((r) => r.end > c.keepStart && r.start < c.keepEnd)));
   assert.equal(chunks.length, 2);
 });
 
 test('bad options are refused', () => {
-  assert.throws(() => planChunks(100, [], { maxSeconds: 10, overlapSeconds: 5 }));
+  assert.throws(() => planBalancedChunks(100, [], { count: 10, overlapSeconds: 5 }));
+});
+
+test('in speech-only audio a cut goes to a pause between joined regions, never into a word', () => {
+  // Regions 0.2 s apart are joined into one piece; the pause between them is where a cut may go.
+  const regions = Array.from({ length: 60 }, (_, i) => ({ start: i * 5.2, end: i * 5.2 + 5 }));
+  const plan = condensePlan(regions);
+  assert.equal(plan.pieces.length, 1, 'one piece, no gap to cut in');
+  assert.equal(plan.pauses.length, 59);
+  assert.equal(plan.pauses[0], 5.1);
+  const chunks = planBalancedChunks(plan.duration, condensedRegions(plan), { count: 3, overlapSeconds: 1, pauses: plan.pauses });
+  for (const c of chunks.slice(0, -1)) {
+    assert.ok(c.cutInSilence);
+    assert.ok(plan.pauses.includes(c.keepEnd), `cut at ${c.keepEnd}, a pause`);
+  }
+  const blind = planBalancedChunks(plan.duration, condensedRegions(plan), { count: 3, overlapSeconds: 1 });
+  assert.ok(blind.slice(0, -1).every((c) => !c.cutInSilence), 'without the pauses the cuts would fall in speech');
 });
