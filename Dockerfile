@@ -17,7 +17,9 @@ ENV ONNXRUNTIME_NODE_INSTALL_CUDA=skip
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-# whisper-cli from the whisper.cpp sources inside the nodejs-whisper package, same script and flags as `make install`.
+# whisper-cli from the whisper.cpp sources inside the nodejs-whisper package, same script and flags as `make install`:
+# bin/ holds whisper-cli, its shared libraries (found by rpath $ORIGIN) and one libggml-cpu-<variant>.so per CPU level
+# (AVX2 to AVX-512/AMX), of which ggml loads the best one the Cloud Run host supports at start.
 COPY scripts/build-whisper.sh scripts/
 RUN bash scripts/build-whisper.sh
 
@@ -60,11 +62,13 @@ ENV NODE_ENV=production \
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-COPY --from=build /src/vendor/whisper.cpp/bin/whisper-cli ./vendor/whisper.cpp/bin/whisper-cli
+COPY --from=build /src/vendor/whisper.cpp/bin ./vendor/whisper.cpp/bin
 COPY --from=build /models ./models
 USER node
-# Fails the build, not a session, when a binary, a library or a model is wrong.
-RUN "$WHISPER_CLI" --help > /tmp/whisper-help 2>&1 && grep -q '^usage:' /tmp/whisper-help && rm /tmp/whisper-help \
+# Fails the build, not a session, when a binary, a library or a model is wrong. whisper-cli names the CPU variant it
+# loaded (on the build machine's CPU; a Cloud Run host may pick another); none loaded means a missing library.
+RUN "$WHISPER_CLI" --help > /tmp/whisper-help 2>&1 && grep -q '^usage:' /tmp/whisper-help \
+ && grep '^load_backend: loaded CPU backend from ' /tmp/whisper-help && rm /tmp/whisper-help \
  && node --input-type=module -e "const m = await import('/app/dist/job/engines/whisper-model.js'); console.log('whisper model:', m.resolveWhisperModel({ dir: process.env.WHISPER_MODEL_DIR, size: process.env.WHISPER_MODEL_SIZE }));" \
  && node --input-type=module -e "const m = await import('/app/dist/job/engines/embedder-onnx.js'); const e = await m.OnnxSpeakerEmbedder.create({ modelPath: process.env.SPEAKER_MODEL_PATH }); console.log('speaker model:', e.description);" \
  && ffmpeg -hide_banner -version | head -n 1

@@ -55,6 +55,7 @@ bench: install
 	npx tsx bench/front.bench.ts
 	BENCH_HOURS=4 npx tsx bench/front.bench.ts
 	npx tsx bench/asr.bench.ts
+	npx tsx bench/whisper-builds.bench.ts
 	npx tsx bench/diarize.bench.ts
 	npx tsx bench/speakers.bench.ts
 	npx tsx bench/multitrack.bench.ts
