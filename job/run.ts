@@ -82,9 +82,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps & { jobs?:
       deps.log.info(`An interrupted run left checkpoints in ${work.store.uri}: starting over (--resume continues it instead)`);
       await work.clear();
     }
-    // A resumed run is the same task one attempt later: it takes back the chunks it had claimed.
-    const attempt = deps.checkpoints === 'resume' ? ((await work.holder(WORK_KEYS.planClaim))?.attempt ?? -1) + 1 : 0;
-    const done = await runTask(settings, deps, work, { task: { index: 0, count: 1, attempt, lastAttempt: true }, jobs: deps.jobs });
+    // A resumed run is the same task (index 0) again: it takes back the chunks it had claimed.
+    const done = await runTask(settings, deps, work, { task: { index: 0, count: 1, attempt: 0, lastAttempt: true }, jobs: deps.jobs });
     if (done.role !== 'finished') throw new Error(`The run did not finish (${done.role === 'idle' ? done.reason : 'chunks left'})`);
     await work.clear();
     return done.outcome;

@@ -149,6 +149,11 @@ describe('job main (Cloud Run entry)', () => {
     assert.equal(await main(env('republish', { CLOUD_RUN_TASK_ATTEMPT: '1' }), retry.deps), 0);
     assert.equal(lastFor('republish')?.status, 'succeeded');
     assert.equal(retry.asr.calls.length, 0);
+    // Another task of the run, retried after the run succeeded, leaves without a word: one message is enough.
+    const sent = messages().filter((m) => m.session === 'republish').length;
+    const other = capture(new ScriptedAsr(new Error('must not run')));
+    assert.equal(await main(env('republish', { CLOUD_RUN_TASK_INDEX: '1', CLOUD_RUN_TASK_COUNT: '2', CLOUD_RUN_TASK_ATTEMPT: '1' }), other.deps), 0);
+    assert.equal(messages().filter((m) => m.session === 'republish').length, sent);
   });
 
   it('a second execution of the same run finds the claim and leaves without touching anything', async () => {
