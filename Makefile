@@ -59,6 +59,7 @@ bench: install
 	npx tsx bench/diarize.bench.ts
 	npx tsx bench/speakers.bench.ts
 	npx tsx bench/multitrack.bench.ts
+	npx tsx bench/parallel.bench.ts
 
 model: node_modules/.installed
 	npx tsx scripts/download-model.ts $(MODEL)

@@ -9,7 +9,8 @@
  *   - the speakers (diarize + identify, the model-free embedder) on the same session;
  *   - whisper-cli per chunk with a large-v3-turbo-sized random q8_0 model, greedy: a call on 30 s and one on 60 s of
  *     speech at 2 threads give the cost of a 30 s window and the fixed cost of a call (start, model load); a 30 s
- *     call at 1 thread gives the thread scaling.
+ *     call at 1 thread gives the thread scaling; the same two calls with the AVX2-only build (when
+ *     bench/whisper-builds.bench.ts has built it) give the projection for a host without AVX-512/AMX.
  * Projected (how): a 4-vCPU task encodes a window in the 2-thread time divided by 2 × the 1→2-thread efficiency
  * measured here (whisper's encoder is matrix products that scale alike to 4 threads); the plan, the speakers and the
  * finish run as measured (they are single-threaded or ffmpeg); each task starts TASK_START_S after _READY (Cloud Run
@@ -110,24 +111,36 @@ const speechWav = (seconds: number) => {
   }
   return path;
 };
-const engine = new WhisperCppEngine({ binaryPath: resolveWhisperBinary(process.env, packageRoot()), modelPath, log: createLogger({ write: () => undefined }), decoding: { noFallback: true } });
-const call = async (seconds: number, threads: number) => {
-  const started = performance.now();
-  await engine.transcribe(speechWav(seconds), { language: 'fr', beamSize: 1, threads });
-  return (performance.now() - started) / 1000;
-};
-await call(30, 2); // warms the page cache with the model
-const c30 = await call(30, 2);
-const c60 = await call(60, 2);
-const c30one = await call(30, 1);
-const window2 = Math.max(0.1, c60 - c30);
-const fixed = Math.max(0, c30 - window2);
-const efficiency = Math.min(1, Math.max(0.5, (c30one - fixed) / (2 * window2)));
-const window4 = window2 / (2 * efficiency);
+const quiet = createLogger({ write: () => undefined });
+/** A build's cost per 30 s window at 2 threads, its fixed cost per call, and the 1 → 2-thread efficiency. */
+async function whisperCosts(binaryPath: string, withScaling: boolean): Promise<{ window2: number; fixed: number; efficiency?: number }> {
+  const engine = new WhisperCppEngine({ binaryPath, modelPath, log: quiet, decoding: { noFallback: true } });
+  const call = async (seconds: number, threads: number) => {
+    const started = performance.now();
+    await engine.transcribe(speechWav(seconds), { language: 'fr', beamSize: 1, threads });
+    return (performance.now() - started) / 1000;
+  };
+  await call(30, 2); // warms the page cache with the model
+  const c30 = await call(30, 2);
+  const c60 = await call(60, 2);
+  const window2 = Math.max(0.1, c60 - c30);
+  const fixed = Math.max(0, c30 - window2);
+  if (!withScaling) return { window2, fixed };
+  const c30one = await call(30, 1);
+  return { window2, fixed, efficiency: (c30one - fixed) / (2 * window2) };
+}
+const best = await whisperCosts(resolveWhisperBinary(process.env, packageRoot()), true);
+const measuredEfficiency = best.efficiency!;
+const efficiency = Math.min(1, Math.max(0.5, measuredEfficiency));
+// The AVX2-only build (bench/whisper-builds.bench.ts builds it): what a Cloud Run host without AVX-512/AMX runs.
+const avx2Binary = resolve('.cache/whisper-avx2/bin/whisper-cli');
+const avx2 = existsSync(avx2Binary) ? await whisperCosts(avx2Binary, false) : undefined;
 
 // 3. The projection.
 const finishSeconds = 15; // merge, names, glossary, render, zip, upload: seconds in the tests, kept generous
-function project(tasks: number): { wall: number; vcpuHours: number; chunks: number; chunkMinutes: number } {
+function project(tasks: number, build: { window2: number; fixed: number }): { wall: number; vcpuHours: number; chunks: number; chunkMinutes: number } {
+  const window4 = build.window2 / (2 * efficiency);
+  const fixed = build.fixed;
   const count = chunkCountFor(speech, chunkSecondsFor(speech, tasks, 900), 900);
   const chunks = planBalancedChunks(speech, condensedRegions(lane.plan), { count, overlapSeconds: 2, pauses: lane.plan.pauses });
   const planDone = TASK_START_S + planSeconds;
@@ -150,12 +163,17 @@ say(`\nparallel tasks: a ${HOURS}-hour session (${Math.round(duration / 60)} min
 say(`  plan          ${planSeconds.toFixed(1)} s (${(duration / planSeconds).toFixed(0)}× real time): fetch, decode, VAD, ${planned.doc.units.length} chunks of speech-only audio written (${(audioBytes / 1e6).toFixed(0)} MB)`);
 say(`  speakers      ${speakersSeconds.toFixed(1)} s (${(duration / speakersSeconds).toFixed(0)}× real time), ${speakers.summaries.length} voices, model-free embedder`);
 say(`  peak RSS      ${rssAfterPlan.toFixed(0)} MB after the plan, ${rss.toFixed(0)} MB after the speakers`);
-say(`  whisper-cli   ${window2.toFixed(1)} s per 30 s window at 2 threads, ${fixed.toFixed(1)} s fixed per call (start, model load); 1 → 2 threads ${(efficiency * 100).toFixed(0)} % efficient`);
-say(`                => a 4-vCPU task: ${window4.toFixed(1)} s per window, ${(window4 / 30).toFixed(2)} s per second of speech`);
-say(`  projection    tasks of ${VCPUS} vCPUs, each starting ${TASK_START_S} s after _READY, email ${MAIL_S} s after the upload:`);
-const one = project(1);
-for (const n of [1, 4, 8, 16]) {
-  const p = n === 1 ? one : project(n);
-  say(`    ${String(n).padStart(2)} task${n > 1 ? 's' : ' '}  ${String(p.chunks).padStart(3)} chunks of ${p.chunkMinutes.toFixed(1).padStart(4)} min   _READY → email ${clock(p.wall).padStart(14)}   ${p.vcpuHours.toFixed(2)} vCPU-hours (${n === 1 ? 'the reference' : `${p.vcpuHours >= one.vcpuHours ? '+' : ''}${(((p.vcpuHours - one.vcpuHours) / one.vcpuHours) * 100).toFixed(0)} %`})`);
-}
+say(`  whisper-cli   best build: ${best.window2.toFixed(1)} s per 30 s window at 2 threads, ${best.fixed.toFixed(1)} s fixed per call (start, model load); 1 → 2 threads ${(measuredEfficiency * 100).toFixed(0)} % efficient (${(efficiency * 100).toFixed(0)} % used)`);
+say(`                => a 4-vCPU task: ${(best.window2 / (2 * efficiency)).toFixed(1)} s per window, ${(best.window2 / (2 * efficiency) / 30).toFixed(2)} s per second of speech`);
+if (avx2) say(`                AVX2-only build: ${avx2.window2.toFixed(1)} s per window at 2 threads (${(avx2.window2 / best.window2).toFixed(2)}× the best build), ${avx2.fixed.toFixed(1)} s fixed`);
+const table = (name: string, build: { window2: number; fixed: number }) => {
+  say(`  projection, ${name}: tasks of ${VCPUS} vCPUs, each starting ${TASK_START_S} s after _READY, email ${MAIL_S} s after the upload`);
+  const one = project(1, build);
+  for (const n of [1, 4, 8, 16]) {
+    const p = n === 1 ? one : project(n, build);
+    say(`    ${String(n).padStart(2)} task${n > 1 ? 's' : ' '}  ${String(p.chunks).padStart(3)} chunks of ${p.chunkMinutes.toFixed(1).padStart(4)} min   _READY → email ${clock(p.wall).padStart(14)}   ${p.vcpuHours.toFixed(2)} vCPU-hours (${n === 1 ? 'the reference' : `${p.vcpuHours >= one.vcpuHours ? '+' : ''}${(((p.vcpuHours - one.vcpuHours) / one.vcpuHours) * 100).toFixed(0)} %`})`);
+  }
+};
+table('hosts with AMX (the best build here)', best);
+if (avx2) table('AVX2-only hosts', avx2);
 say(`  targets: ≤ 30 min from _READY to the email on 4-vCPU tasks, ≤ 15 % more vCPU-hours than one task`);
