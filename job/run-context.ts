@@ -1,10 +1,7 @@
+import type { Progress } from './progress.js';
 import { errorMessage, InputError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
-import type { Progress } from './progress.js';
-import type { ChunkLanguage } from './report.js';
-import type { ChunkResult } from './stages/merge.js';
-import type { Segment, SkippedFile, SourceFile, SpeakerSummary, SpeakerTurn, TrackSummary } from './transcript.js';
 
 /**
  * What every stage of a run shares: its timing, the status reports (status.json in the cloud) and the progress
@@ -68,22 +65,5 @@ export class RunContext {
   elapsed(): number {
     return (Date.now() - this.startedAt) / 1000;
   }
-}
-
-
-/** What hearing the session gives, whichever its mode: named segments on the timeline, and the facts for the report. */
-export interface Heard {
-  segments: Segment[];
-  summaries: SpeakerSummary[];
-  turns?: SpeakerTurn[];
-  sources: SourceFile[];
-  duration: number;
-  skipped: SkippedFile[];
-  languages: ChunkLanguage[];
-  chunkResults: ChunkResult[];
-  /** Speech the VAD found (on the tracks that were transcribed), seconds. */
-  speechSeconds: number;
-  tracks?: TrackSummary[];
-  suggestions?: string[];
 }
 
