@@ -37,6 +37,8 @@ export interface TaskOptions {
   jobs?: number;
   /** How long to wait for the plan (and the speakers at the finish); default 6 h, beyond any task's timeout. */
   waitMs?: number;
+  /** A planner not heard of for this long (claim or status document) has died: waiting tasks leave. Default 15 min. */
+  plannerSilenceMs?: number;
   /** Where the task is, for status.json. */
   onPhase?: (phase: TaskPhase, detail?: { chunk?: string; chunksDone?: number }) => void;
 }
@@ -49,6 +51,7 @@ export type TaskOutcome =
   | { role: 'idle'; reason: string };
 
 const DEFAULT_WAIT_MS = 6 * 3600 * 1000;
+const DEFAULT_PLANNER_SILENCE_MS = 15 * 60 * 1000;
 
 export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkArea, options: TaskOptions): Promise<TaskOutcome> {
   const { task } = options;
@@ -76,7 +79,20 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
     } else {
       options.onPhase?.('waiting');
       deps.log.info(`Task ${task.index}: waiting for the plan`);
-      plan = await waitFor(() => work.readJson(WORK_KEYS.plan, PlanFileSchema), { totalMs: waitMs, signal: deps.signal });
+      const silentMs = options.plannerSilenceMs ?? DEFAULT_PLANNER_SILENCE_MS;
+      plan = await waitFor(
+        async () => {
+          const found = await work.readJson(WORK_KEYS.plan, PlanFileSchema);
+          if (found) return found;
+          // A planner that died without a word (killed, out of memory) writes nothing more: leave instead of waiting.
+          const silence = await work.silenceOf(WORK_KEYS.planClaim);
+          if (silence && silence.seconds * 1000 > silentMs) {
+            throw new Error(`The planning task (task ${silence.task}) has not been heard of for ${Math.round(silence.seconds / 60)} min: it stopped without a word (see its logs)`);
+          }
+          return undefined;
+        },
+        { totalMs: waitMs, signal: deps.signal },
+      );
       if (!plan) throw new Error(`No plan after ${Math.round(waitMs / 60_000)} min: the planning task did not finish (see its logs)`);
     }
   }

@@ -73,6 +73,18 @@ export class WorkArea {
     return claim ? { task: claim.task, attempt: claim.attempt } : undefined;
   }
 
+  /**
+   * Seconds since the task holding `claimKey` was last heard of (its claim, or its status document if newer);
+   * undefined when nobody holds it. A planner silent for long has died without a word (killed, out of memory).
+   */
+  async silenceOf(claimKey: string, now = new Date()): Promise<{ task: number; seconds: number } | undefined> {
+    const claim = await this.readJson(claimKey, ClaimSchema);
+    if (!claim) return undefined;
+    const status = await this.readJson(WORK_KEYS.task(claim.task), z.object({ updatedAt: z.string() }).passthrough());
+    const heard = Math.max(Date.parse(claim.at ?? '') || 0, Date.parse(status?.updatedAt ?? '') || 0);
+    return { task: claim.task, seconds: heard > 0 ? (now.getTime() - heard) / 1000 : Number.POSITIVE_INFINITY };
+  }
+
   async exists(key: string): Promise<boolean> {
     return (await this.store.stat(key)) !== undefined;
   }

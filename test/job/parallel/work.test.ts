@@ -14,6 +14,11 @@ import { chunkCountFor, chunkSecondsFor, planBalancedChunks } from '../../../job
 import { taskCountFor } from '../../../functions/trigger-core.js';
 import { parseManifest } from '../../../lib/contracts/manifest.js';
 import { AbortedError } from '../../../lib/errors.js';
+import { memoryLogger } from '../../../lib/log.js';
+import { silentProgress } from '../../../job/progress.js';
+import { runTask } from '../../../job/parallel/task.js';
+import type { RunDeps } from '../../../job/run.js';
+import { testSettings } from '../../support/run-settings.js';
 
 const root = mkdtempSync(join(tmpdir(), 'jdr-work-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -119,5 +124,27 @@ describe('the task count the trigger asks for', () => {
     assert.equal(taskCountFor(parseManifest('tasks: 50').manifest, 8), 8);
     assert.throws(() => parseManifest('tasks: 0'), /tasks.*at least 1/s);
     assert.throws(() => parseManifest('tasks: 1000'), /tasks.*at most 100/s);
+  });
+});
+
+describe('a planner that died without a word', () => {
+  it('is found silent from its claim and its status document', async () => {
+    const work = area();
+    const t0 = new Date('2026-12-01T10:00:00Z');
+    await work.claim(WORK_KEYS.planClaim, { task: 3, attempt: 0 }, t0);
+    assert.deepEqual(await work.silenceOf(WORK_KEYS.planClaim, new Date('2026-12-01T10:12:00Z')), { task: 3, seconds: 720 });
+    await work.writeJson(WORK_KEYS.task(3), { index: 3, updatedAt: '2026-12-01T10:10:00.000Z' });
+    assert.deepEqual(await work.silenceOf(WORK_KEYS.planClaim, new Date('2026-12-01T10:12:00Z')), { task: 3, seconds: 120 }, 'its status is newer');
+    assert.equal(await work.silenceOf(WORK_KEYS.finishClaim), undefined);
+  });
+
+  it('makes the waiting tasks leave with a message instead of waiting for hours', async () => {
+    const work = area();
+    await work.claim(WORK_KEYS.planClaim, { task: 0, attempt: 2 }, new Date(Date.now() - 20 * 60_000));
+    const deps = { log: memoryLogger(), progress: silentProgress } as unknown as RunDeps;
+    await assert.rejects(
+      runTask(testSettings(), deps, work, { task: { index: 1, count: 4, attempt: 0, lastAttempt: false }, plannerSilenceMs: 15 * 60_000, waitMs: 3000 }),
+      /The planning task \(task 0\) has not been heard of for 20 min: it stopped without a word/,
+    );
   });
 });
