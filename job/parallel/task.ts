@@ -91,7 +91,8 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
           }
           return undefined;
         },
-        { totalMs: waitMs, signal: deps.signal },
+        // Polled at most every 5 s: a stat of one object, and the tasks start transcribing soon after the plan.
+        { totalMs: waitMs, maxMs: 5_000, signal: deps.signal },
       );
       if (!plan) throw new Error(`No plan after ${Math.round(waitMs / 60_000)} min: the planning task did not finish (see its logs)`);
     }

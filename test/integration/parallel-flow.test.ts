@@ -69,7 +69,7 @@ interface Task {
 }
 
 /** One task process, as Cloud Run starts it. */
-function task(run: Started, index: number, options: { attempt?: number; execution?: string; hang?: 'asr' | 'vad'; calls: string; marker?: string }): Task {
+function task(run: Started, index: number, options: { attempt?: number; execution?: string; hang?: 'asr' | 'vad'; calls: string; marker?: string; chunk?: string; asrDelayMs?: number }): Task {
   const env = {
     ...process.env,
     ...cloud.jobEnv(run.env, {
@@ -78,7 +78,8 @@ function task(run: Started, index: number, options: { attempt?: number; executio
       CLOUD_RUN_TASK_ATTEMPT: String(options.attempt ?? 0),
       CLOUD_RUN_EXECUTION: options.execution ?? run.execution,
       TEST_CALLS_LOG: options.calls,
-      ...(options.hang ? { TEST_HANG: options.hang, TEST_HANG_MARKER: options.marker! } : {}),
+      ...(options.asrDelayMs ? { TEST_ASR_DELAY_MS: String(options.asrDelayMs) } : {}),
+      ...(options.hang ? { TEST_HANG: options.hang, TEST_HANG_MARKER: options.marker!, TEST_HANG_CHUNK: options.chunk ?? '' } : {}),
     }),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', TASK], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -180,7 +181,8 @@ describe('parallel tasks on loopback', { concurrency: false }, () => {
     const four = await start('longue-4', 4);
     const callsFour = join(scratchDir(), 'calls-4.log');
     rmSync(callsFour, { force: true });
-    const tasks = [0, 1, 2, 3].map((i) => task(four, i, { calls: callsFour }));
+    // Each chunk takes 4 s: the tasks that get the plan a few seconds after the planner still find work.
+    const tasks = [0, 1, 2, 3].map((i) => task(four, i, { calls: callsFour, asrDelayMs: 4000 }));
     assert.deepEqual(await Promise.all(tasks.map((t) => t.exit)), [0, 0, 0, 0]);
     const b = await deliver(four.env.RUN_ID!);
     assert.equal(b.messages.length, 1, 'exactly one completion message');
@@ -217,17 +219,19 @@ describe('parallel tasks on loopback', { concurrency: false }, () => {
     const marker = join(scratchDir(), 'hang-kill');
     rmSync(log, { force: true });
     rmSync(marker, { force: true });
-    const tasks = [0, 1, 2, 3].map((i) => task(run, i, { calls: log, ...(i === 2 ? { hang: 'asr' as const, marker } : {}) }));
-    await waitForFile(marker);
-    const hungOn = calls(log).find((c) => c.task === 2)!.chunk;
-    tasks[2]!.child.kill('SIGKILL');
+    // Whichever task claims chunk-0001 hangs on it; the test kills that task there.
+    const tasks = [0, 1, 2, 3].map((i) => task(run, i, { calls: log, hang: 'asr', marker, chunk: 'chunk-0001' }));
+    const killed = Number((await waitForFile(marker)).split(' ')[0]);
+    const hungOn = 'chunk-0001';
+    assert.ok(calls(log).some((c) => c.task === killed && c.chunk === hungOn));
+    tasks[killed]!.child.kill('SIGKILL');
     // The others transcribe the rest and leave: the killed task's chunk is still missing.
-    assert.deepEqual(await Promise.all([0, 1, 3].map((i) => tasks[i]!.exit)), [0, 0, 0]);
+    assert.deepEqual(await Promise.all(tasks.filter((t) => t.index !== killed).map((t) => t.exit)), [0, 0, 0]);
     assert.equal(cloud.pubsub.published(TOPIC).filter((m) => JSON.parse(m.data.toString()).runId === run.env.RUN_ID).length, 0, 'not finished yet');
     const before = calls(log).length;
-    assert.equal(await task(run, 2, { calls: log, attempt: 1 }).exit, 0);
+    assert.equal(await task(run, killed, { calls: log, attempt: 1 }).exit, 0);
     const retried = calls(log).slice(before);
-    assert.deepEqual(retried, [{ task: 2, attempt: 1, chunk: hungOn }], 'the retry transcribed only the chunk it was on');
+    assert.deepEqual(retried, [{ task: killed, attempt: 1, chunk: hungOn }], 'the retry transcribed only the chunk it was on');
     const plan = workDoc<{ units: unknown[] }>('longue-kill', run.env.RUN_ID!, 'plan.json');
     assert.equal(calls(log).length, plan.units.length + 1, 'one chunk transcribed twice, no other');
     const d = await deliver(run.env.RUN_ID!);

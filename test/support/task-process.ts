@@ -4,8 +4,10 @@
  * test engines: real Silero VAD, the model-free embedder, and the speech-islands ASR double. What the tests need to
  * see or to break:
  *   TEST_CALLS_LOG   a file: one line per ASR call, "<task> <attempt> <chunk>", appended before the call
- *   TEST_HANG        asr: the first ASR call never returns; vad: the speech detection never returns (only the
- *                    planner runs it), so that the test can kill the task there; TEST_HANG_MARKER is written then
+ *   TEST_ASR_DELAY_MS  each ASR call takes at least this long (so that one task cannot do all the work alone)
+ *   TEST_HANG        asr: the ASR call on chunk TEST_HANG_CHUNK never returns, in whichever task claimed it; vad: the
+ *                    speech detection never returns (only the planner runs it); so that the test can kill the task
+ *                    there. TEST_HANG_MARKER is written then, naming the task.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -30,7 +32,8 @@ class LoggedAsr implements AsrEngine {
   }
   async transcribe(wavPath: string, options: AsrOptions): Promise<AsrResult> {
     if (env.TEST_CALLS_LOG) appendFileSync(env.TEST_CALLS_LOG, `${task} ${basename(wavPath, '.wav')}\n`);
-    if (env.TEST_HANG === 'asr') return hang();
+    if (env.TEST_HANG === 'asr' && basename(wavPath, '.wav') === env.TEST_HANG_CHUNK) return hang();
+    if (env.TEST_ASR_DELAY_MS) await new Promise((r) => setTimeout(r, Number(env.TEST_ASR_DELAY_MS)));
     return this.inner.transcribe(wavPath, options);
   }
 }
