@@ -10,7 +10,7 @@
  * representative, decoding time is not. BENCH_SECONDS sets the audio length, BENCH_THREADS the threads (2).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,8 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createLogger } from '../lib/log.js';
 import { WhisperCppEngine } from '../job/engines/whisper-cpp.js';
 import { packageRoot, resolveWhisperBinary } from '../job/engines/whisper-model.js';
-import { wavBytes } from '../test/support/espeak.js';
-import { dialogueWav } from '../test/support/fixtures.js';
+import { loopedDialogueWav } from '../test/support/fixtures.js';
 import { LARGE_V3_TURBO_DIMS, writeGgmlModel } from '../test/support/ggml-model.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? '60');
@@ -39,13 +38,7 @@ if (!existsSync(modelPath)) {
   await writeGgmlModel(modelPath, LARGE_V3_TURBO_DIMS, { weights });
   say(`  done in ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
-if (!existsSync(wav)) {
-  const { pcm } = await dialogueWav();
-  const loops = Math.ceil((seconds * 16000) / pcm.length);
-  const out = new Int16Array(seconds * 16000);
-  for (let i = 0; i < loops; i++) out.set(pcm.subarray(0, Math.min(pcm.length, out.length - i * pcm.length)), i * pcm.length);
-  writeFileSync(wav, wavBytes(out));
-}
+await loopedDialogueWav(wav, seconds);
 // Reading the model once puts it in the page cache, so neither run pays for the disk.
 await pipeline(createReadStream(modelPath), new Writable({ write: (_c, _e, next) => next() }));
 

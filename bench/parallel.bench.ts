@@ -20,7 +20,7 @@
  * its exit (the waiting for the plan included), 4 vCPUs each.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createLogger, memoryLogger } from '../lib/log.js';
 import { FileStore } from '../lib/storage/index.js';
@@ -35,8 +35,7 @@ import { silentProgress } from '../job/progress.js';
 import { RunContext } from '../job/run-context.js';
 import type { RunDeps } from '../job/run.js';
 import { chunkCountFor, chunkSecondsFor, planBalancedChunks } from '../job/stages/chunk.js';
-import { wavBytes } from '../test/support/espeak.js';
-import { dialogueWav } from '../test/support/fixtures.js';
+import { loopedDialogueWav } from '../test/support/fixtures.js';
 import { LARGE_V3_TURBO_DIMS, writeGgmlModel } from '../test/support/ggml-model.js';
 import { testSettings } from '../test/support/run-settings.js';
 
@@ -101,23 +100,14 @@ if (!existsSync(modelPath)) {
   say(`generating a random-weight model with large-v3-turbo's dimensions into ${modelPath} (once)…`);
   await writeGgmlModel(modelPath, LARGE_V3_TURBO_DIMS, { weights: 'q8_0' });
 }
-const { pcm: dialogue } = await dialogueWav();
-const speechWav = (seconds: number) => {
-  const path = join(root, `speech-${seconds}s.wav`);
-  if (!existsSync(path)) {
-    const out = new Int16Array(seconds * 16000);
-    for (let at = 0; at < out.length; at += dialogue.length) out.set(dialogue.subarray(0, Math.min(dialogue.length, out.length - at)), at);
-    writeFileSync(path, wavBytes(out));
-  }
-  return path;
-};
+const speechWav = { 30: await loopedDialogueWav(join(root, 'speech-30s.wav'), 30), 60: await loopedDialogueWav(join(root, 'speech-60s.wav'), 60) };
 const quiet = createLogger({ write: () => undefined });
 /** A build's cost per 30 s window at 2 threads, its fixed cost per call, and the 1 → 2-thread efficiency. */
 async function whisperCosts(binaryPath: string, withScaling: boolean): Promise<{ window2: number; fixed: number; efficiency?: number }> {
   const engine = new WhisperCppEngine({ binaryPath, modelPath, log: quiet, decoding: { noFallback: true } });
-  const call = async (seconds: number, threads: number) => {
+  const call = async (seconds: 30 | 60, threads: number) => {
     const started = performance.now();
-    await engine.transcribe(speechWav(seconds), { language: 'fr', beamSize: 1, threads });
+    await engine.transcribe(speechWav[seconds], { language: 'fr', beamSize: 1, threads });
     return (performance.now() - started) / 1000;
   };
   await call(30, 2); // warms the page cache with the model

@@ -12,14 +12,13 @@
  * only that libggml-cpu-<variant>.so), to tell what AMX adds over AVX-512 and what the shared build costs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { packageRoot, resolveWhisperBinary } from '../job/engines/whisper-model.js';
-import { wavBytes } from '../test/support/espeak.js';
-import { dialogueWav } from '../test/support/fixtures.js';
+import { loopedDialogueWav } from '../test/support/fixtures.js';
 import { LARGE_V3_TURBO_DIMS, writeGgmlModel } from '../test/support/ggml-model.js';
 
 const pairs = Number(process.env.BENCH_PAIRS ?? '4');
@@ -48,12 +47,7 @@ if (!existsSync(modelPath)) {
   await writeGgmlModel(modelPath, LARGE_V3_TURBO_DIMS, { weights: 'q8_0' });
   say(`  done in ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
-if (!existsSync(wav)) {
-  const { pcm } = await dialogueWav();
-  const out = new Int16Array(seconds * 16000);
-  for (let at = 0; at < out.length; at += pcm.length) out.set(pcm.subarray(0, Math.min(pcm.length, out.length - at)), at);
-  writeFileSync(wav, wavBytes(out));
-}
+await loopedDialogueWav(wav, seconds);
 // Reading the model once puts it in the page cache, so no run pays for the disk.
 await pipeline(createReadStream(modelPath), new Writable({ write: (_c, _e, next) => next() }));
 

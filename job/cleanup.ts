@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 
 /**
  * The child processes (ffmpeg, whisper-cli) and temporary folders this process made, so that leaving at any moment
@@ -22,6 +23,18 @@ export function track<T extends ChildProcess>(child: T): T {
 export function trackFolder(path: string): { release(): void } {
   folders.add(path);
   return { release: () => folders.delete(path) };
+}
+
+/** Runs `work` with a scratch folder at `path`: created, tracked for the exits that skip `finally`, removed after. */
+export async function withScratchFolder<T>(path: string, work: () => Promise<T>): Promise<T> {
+  await mkdir(path, { recursive: true });
+  const folder = trackFolder(path);
+  try {
+    return await work();
+  } finally {
+    await rm(path, { recursive: true, force: true });
+    folder.release();
+  }
 }
 
 /** Kills every tracked child and removes every tracked folder, synchronously. */

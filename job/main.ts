@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import { logProgress } from './progress.js';
 import { StageError } from './run.js';
 import { runTask, type TaskIdentity } from './parallel/task.js';
 import { WorkArea, WORK_KEYS } from './parallel/work.js';
-import { trackFolder } from './cleanup.js';
+import { withScratchFolder } from './cleanup.js';
 import { defaultRunId, runSettings } from './settings.js';
 import { StatusWriter } from './status.js';
 
@@ -94,11 +94,11 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
     }
     const engines = await (deps.engines ?? createEngines)(config, env, log);
     const workDir = await mkdtemp(join(tmpdir(), 'jdr-job-'));
-    const scratch = trackFolder(workDir);
     const progress = status.tee(logProgress(log));
+    const { onStatus, onPhase } = status;
     let done;
     try {
-      done = await runTask({ ...runSettings(config, session, runId), tasks: task.count }, {
+      done = await withScratchFolder(workDir, () => runTask({ ...runSettings(config, session, runId), tasks: task.count }, {
         input,
         output,
         context: contextLocation(config.contextUri, input, gcs),
@@ -110,12 +110,10 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
         progress,
         workDir,
         signal: deps.signal,
-        onStatus: status.onStatus,
-      }, work, { task, jobs: config.jobs, onPhase: status.onPhase, waitMs: deps.waitMs });
+        onStatus,
+      }, work, { task, jobs: config.jobs, onPhase, waitMs: deps.waitMs }));
     } finally {
       progress.stop();
-      await rm(workDir, { recursive: true, force: true });
-      scratch.release();
     }
     if (done.role !== 'finished') {
       await status.taskDone();

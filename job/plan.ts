@@ -17,6 +17,7 @@ import { identifyTurns } from './stages/speakers.js';
 import { detectSpeech, speechSeconds } from './stages/vad.js';
 import type { SkippedFile } from './transcript.js';
 import { planTracks } from './tracks/plan.js';
+import { roundTo } from './round.js';
 import type { SessionContext } from '../lib/contracts/context.js';
 
 /**
@@ -76,7 +77,7 @@ export async function planSession(
       if (lane.plan.pieces.length === 0) continue;
       const count = chunkCountFor(lane.plan.duration, chunkSeconds, settings.chunk.maxSeconds);
       for (const chunk of planBalancedChunks(lane.plan.duration, condensedRegions(lane.plan), { count, overlapSeconds: Math.min(settings.chunk.overlapSeconds, lane.plan.duration / count / 4), pauses: lane.plan.pauses })) {
-        units.push({ id: `chunk-${String(units.length).padStart(4, '0')}`, lane: laneIndex, chunk, seconds: Math.round((chunk.end - chunk.start) * 1000) / 1000 });
+        units.push({ id: `chunk-${String(units.length).padStart(4, '0')}`, lane: laneIndex, chunk, seconds: roundTo(chunk.end - chunk.start, 3) });
       }
     }
     // Each lane's speech-only audio, then its chunks cut from it and handed over one at a time.
@@ -201,7 +202,7 @@ export async function speakersOf(run: RunContext, settings: RunSettings, deps: R
   }
 }
 
-export function noAudio(input: string, skipped: readonly SkippedFile[]): string {
+function noAudio(input: string, skipped: readonly SkippedFile[]): string {
   const why = skipped.length > 0 ? ` Skipped: ${skipped.slice(0, 20).map((s) => `${s.name} (${s.reason})`).join('; ')}${skipped.length > 20 ? `; and ${skipped.length - 20} more` : ''}.` : '';
   return `No audio to transcribe in ${input}.${why} Add .m4a, .mp3, .wav, .ogg or .flac recordings.`;
 }

@@ -1,9 +1,8 @@
-import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
 import type { JobMode, OutputFormat } from '../lib/config/job.js';
 import { checkWritable, type Store } from '../lib/storage/index.js';
-import { trackFolder } from './cleanup.js';
+import { withScratchFolder } from './cleanup.js';
 import type { ContextLocation } from './context.js';
 import type { AsrEngine } from './engines/asr.js';
 import type { SpeakerEmbedder } from './engines/embedder.js';
@@ -61,35 +60,37 @@ export interface RunDeps {
   onStatus?: (status: { stage: Stage; state: 'started' | 'finished'; timings: StageTiming[] }) => Promise<void> | void;
 }
 
-
 /**
  * A whole session in this process: one task through every phase (job/parallel/task.ts), with its checkpoints in the
  * output's `work/` folder. `checkpoints: 'resume'` continues an interrupted run from them (a local `--resume`);
  * 'fresh' (the default) starts over. They are removed once the outputs are written.
  */
-export async function runSession(settings: RunSettings, deps: RunDeps & { jobs?: number; checkpoints?: 'fresh' | 'resume' }): Promise<RunOutcome> {
+export type LocalRunDeps = RunDeps & { jobs?: number; checkpoints?: 'fresh' | 'resume' };
+
+export async function runSession(settings: RunSettings, deps: LocalRunDeps): Promise<RunOutcome> {
   // Hours of work must not end in results nobody can save: the output location takes a write first.
   await checkWritable(deps.output);
-  await mkdir(deps.workDir, { recursive: true });
-  const scratch = trackFolder(deps.workDir);
   const work = WorkArea.of(deps.output);
   try {
-    if (deps.checkpoints === 'resume') {
-      const left = (await work.keysUnder('results/')).size;
-      if (await work.exists(WORK_KEYS.plan)) deps.log.info(`Resuming from ${work.store.uri}: ${left} chunk(s) already transcribed`);
-      else deps.log.info(`Nothing to resume in ${work.store.uri}: starting from the beginning`);
-    } else if ((await work.store.list()).length > 0) {
-      deps.log.info(`An interrupted run left checkpoints in ${work.store.uri}: starting over (--resume continues it instead)`);
-      await work.clear();
-    }
-    // A resumed run is the same task (index 0) again: it takes back the chunks it had claimed.
-    const done = await runTask(settings, deps, work, { task: { index: 0, count: 1, attempt: 0, lastAttempt: true }, jobs: deps.jobs });
-    if (done.role !== 'finished') throw new Error(`The run did not finish (${done.role === 'idle' ? done.reason : 'chunks left'})`);
-    await work.clear();
-    return done.outcome;
+    return await withScratchFolder(deps.workDir, () => runHere(settings, deps, work));
   } finally {
     deps.progress.stop();
-    await rm(deps.workDir, { recursive: true, force: true });
-    scratch.release();
   }
+}
+
+/** The one task, its checkpoints kept or cleared as `--resume` says. */
+async function runHere(settings: RunSettings, deps: LocalRunDeps, work: WorkArea): Promise<RunOutcome> {
+  if (deps.checkpoints === 'resume') {
+    const left = (await work.keysUnder('results/')).size;
+    if (await work.exists(WORK_KEYS.plan)) deps.log.info(`Resuming from ${work.store.uri}: ${left} chunk(s) already transcribed`);
+    else deps.log.info(`Nothing to resume in ${work.store.uri}: starting from the beginning`);
+  } else if ((await work.store.list()).length > 0) {
+    deps.log.info(`An interrupted run left checkpoints in ${work.store.uri}: starting over (--resume continues it instead)`);
+    await work.clear();
+  }
+  // A resumed run is the same task (index 0) again: it takes back the chunks it had claimed.
+  const done = await runTask(settings, deps, work, { task: { index: 0, count: 1, attempt: 0, lastAttempt: true }, jobs: deps.jobs });
+  if (done.role !== 'finished') throw new Error(`The run did not finish (${done.role === 'idle' ? done.reason : 'chunks left'})`);
+  await work.clear();
+  return done.outcome;
 }

@@ -5,9 +5,8 @@ import type { Logger } from '../lib/log.js';
 import type { Store } from '../lib/storage/index.js';
 import type { Progress } from './progress.js';
 import type { StageTiming } from './run.js';
-import { WORK_KEYS } from './parallel/work.js';
-
-const taskKey = WORK_KEYS.task;
+import { TASK_PHASES, WorkArea, WORK_KEYS } from './parallel/work.js';
+import { roundTo } from './round.js';
 
 /**
  * `status.json` beside a run's outputs: where the job is (stage, progress inside it, timings so far), so a person
@@ -23,7 +22,7 @@ export type RunState = (typeof RUN_STATES)[number];
 export const TaskStatusSchema = z.object({
   index: z.number().int().nonnegative(),
   attempt: z.number().int().nonnegative(),
-  phase: z.enum(['waiting', 'plan', 'speakers', 'transcribe', 'finish', 'done', 'failed']),
+  phase: z.enum([...TASK_PHASES, 'failed']),
   chunk: z.string().optional(),
   chunksDone: z.number().int().nonnegative(),
   stage: z.string().optional(),
@@ -34,6 +33,8 @@ export type TaskStatus = z.output<typeof TaskStatusSchema>;
 
 /** status.json gathers at most this many task documents. */
 const MAX_LISTED_TASKS = 1000;
+/** A task document is a few hundred bytes. */
+const TASK_DOC_BYTES = 64 * 1024;
 
 export const StatusSchema = z.object({
   version: z.literal(1),
@@ -67,6 +68,7 @@ export class StatusWriter {
   private chain: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
   private task: TaskStatus | undefined;
+  private readonly work: WorkArea;
 
   constructor(
     private readonly store: Store,
@@ -77,6 +79,7 @@ export class StatusWriter {
     const at = this.now().toISOString();
     const { task, ...identity } = run;
     this.doc = { version: 1, ...identity, state: 'running', timings: [], startedAt: at, updatedAt: at };
+    this.work = WorkArea.of(store);
     if (task && task.count > 1) this.task = { index: task.index, attempt: run.attempt, phase: 'waiting', chunksDone: 0, updatedAt: at };
   }
 
@@ -127,7 +130,7 @@ export class StatusWriter {
       update: (fraction, detail) => {
         inner.update(fraction, detail);
         this.doc.progress = { stage: this.doc.progress?.stage ?? '', fraction: Math.min(1, Math.max(0, fraction)), ...(detail ? { detail } : {}) };
-        if (this.task) this.task = { ...this.task, stage: this.doc.progress.stage, fraction: Math.round(this.doc.progress.fraction * 1000) / 1000 };
+        if (this.task) this.task = { ...this.task, stage: this.doc.progress.stage, fraction: roundTo(this.doc.progress.fraction, 3) };
         void this.write(false);
       },
       stop: () => inner.stop(),
@@ -156,7 +159,7 @@ export class StatusWriter {
     this.chain = this.chain
       .then(async () => {
         if (!task) return this.store.write(STATUS_KEY, JSON.stringify(doc, null, 2), { contentType: 'application/json' });
-        await this.store.write(`work/${taskKey(task.index)}`, JSON.stringify(task), { contentType: 'application/json' });
+        await this.work.writeJson(WORK_KEYS.task(task.index), task);
         if (doc.state !== 'succeeded' && (await StatusWriter.previous(this.store))?.state === 'succeeded') return;
         const tasks = await this.gatherTasks();
         return this.store.write(STATUS_KEY, JSON.stringify({ ...doc, tasks }, null, 2), { contentType: 'application/json' });
@@ -169,15 +172,12 @@ export class StatusWriter {
   }
 
   private async gatherTasks(): Promise<TaskStatus[]> {
-    const found = (await this.store.list('work/tasks/')).slice(0, MAX_LISTED_TASKS);
+    const keys = [...(await this.work.keysUnder('tasks/'))].slice(0, MAX_LISTED_TASKS);
     const tasks: TaskStatus[] = [];
-    for (const o of found) {
-      try {
-        const parsed = TaskStatusSchema.safeParse(JSON.parse((await this.store.read(o.key, { maxBytes: 64 * 1024 })).toString('utf8')));
-        if (parsed.success) tasks.push(parsed.data);
-      } catch {
-        // a task document being rewritten: the next write picks it up
-      }
+    for (const key of keys) {
+      // A document being rewritten reads as absent: the next write picks it up.
+      const task = await this.work.readJson(key, TaskStatusSchema, TASK_DOC_BYTES);
+      if (task) tasks.push(task);
     }
     return tasks.sort((a, b) => a.index - b.index);
   }

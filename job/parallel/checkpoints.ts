@@ -5,7 +5,6 @@ import type { CondensedPlan } from '../audio/condense.js';
 import type { AsrResult } from '../engines/asr.js';
 import type { SpeechRegion } from '../engines/vad.js';
 import type { StageTiming } from '../run-context.js';
-import type { ChunkLanguage } from '../report.js';
 import type { Chunk } from '../stages/chunk.js';
 import type { Marker, SkippedFile, SourceFile, SpeakerSummary, SpeakerTurn, TrackSummary } from '../transcript.js';
 
@@ -106,6 +105,3 @@ export const SpeakersSchema = z.object({ version: z.literal(1), summaries: z.arr
 export const UnitResultSchema = z
   .object({ version: z.literal(1), unit: z.string(), result: z.object({ language: z.string(), segments: z.array(object) }), task: z.number(), attempt: z.number(), seconds: z.number() })
   .passthrough() as unknown as z.ZodType<UnitResult>;
-
-/** Languages per chunk for the report, on the session's timeline. */
-export type { ChunkLanguage };

@@ -9,7 +9,7 @@ import { RunContext, StageError } from '../run-context.js';
 import type { RunDeps, RunSettings } from '../run.js';
 import { asrOptions } from '../settings.js';
 import { PlanFileSchema, SpeakersSchema, UnitResultSchema, type FailedPlan, type PlanDoc, type PlanUnit, type SpeakersDoc, type UnitResult } from './checkpoints.js';
-import { waitFor, WORK_KEYS, type Claimant, type WorkArea } from './work.js';
+import { waitFor, WORK_KEYS, type Claimant, type TaskPhase, type WorkArea } from './work.js';
 
 /**
  * One task of a run, through the phases it can take part in (job/parallel/work.ts holds the checkpoints):
@@ -21,7 +21,7 @@ import { waitFor, WORK_KEYS, type Claimant, type WorkArea } from './work.js';
  * The others wait for the plan with a bounded backoff, and leave when there is nothing left for them. One task runs
  * the same phases without waiting (a local run, or a job of one task), and gives the same transcript as N tasks.
  */
-export type TaskPhase = 'waiting' | 'plan' | 'speakers' | 'transcribe' | 'finish' | 'done';
+export type { TaskPhase } from './work.js';
 
 export interface TaskIdentity {
   index: number;

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { z } from 'zod';
 import { AbortedError, throwIfAborted } from '../../lib/errors.js';
 import { PreconditionFailedError, type Store } from '../../lib/storage/index.js';
@@ -15,7 +16,6 @@ import { PreconditionFailedError, type Store } from '../../lib/storage/index.js'
  *   results/<chunk>.json  a chunk's ASR result
  *   speakers.json         who spoke when (mixed sessions), written by the planner while the others transcribe
  *   finish.claim.json     who merges, renders, uploads and publishes
- *   completion.json       the completion message, once the run is done
  *   tasks/<index>.json    each task's own status (status.json gathers them)
  */
 export const WORK_FOLDER = 'work';
@@ -25,12 +25,15 @@ export const WORK_KEYS = {
   plan: 'plan.json',
   speakers: 'speakers.json',
   finishClaim: 'finish.claim.json',
-  completion: 'completion.json',
   audio: (unit: string) => `audio/${unit}.wav`,
   claim: (unit: string) => `claims/${unit}.json`,
   result: (unit: string) => `results/${unit}.json`,
   task: (index: number) => `tasks/${String(index).padStart(4, '0')}.json`,
 } as const;
+
+/** Where a task is: waiting for the plan, planning, finding the speakers, transcribing, finishing, or done. */
+export const TASK_PHASES = ['waiting', 'plan', 'speakers', 'transcribe', 'finish', 'done'] as const;
+export type TaskPhase = (typeof TASK_PHASES)[number];
 
 export interface Claimant {
   task: number;
@@ -90,11 +93,11 @@ export class WorkArea {
   }
 
   /** A checkpoint read back and checked; undefined when absent or unreadable. */
-  async readJson<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  async readJson<T>(key: string, schema: z.ZodType<T>, maxBytes = MAX_JSON_BYTES): Promise<T | undefined> {
     if (!(await this.store.stat(key))) return undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse((await this.store.read(key, { maxBytes: MAX_JSON_BYTES })).toString('utf8'));
+      parsed = JSON.parse((await this.store.read(key, { maxBytes })).toString('utf8'));
     } catch {
       return undefined;
     }
@@ -140,16 +143,11 @@ export async function waitFor<T>(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Node's timer promise, with the project's AbortedError when the task is cancelled. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await setTimeout(ms, undefined, { signal });
+  } catch (err) {
+    throw signal?.aborted ? new AbortedError() : err;
+  }
 }

@@ -1,6 +1,5 @@
 import { speakerName, type SessionContext } from '../../lib/contracts/context.js';
 import type { PcmFile } from '../audio/pcm.js';
-import { assignSpeakers } from '../diarize/assign.js';
 import { diarize, type Diarization } from '../diarize/diarize.js';
 import { identifySpeakers, type SpeakerName } from '../diarize/identify.js';
 import { speakerSummaries } from '../diarize/summary.js';
@@ -8,12 +7,12 @@ import { nameTurns, type Turn } from '../diarize/turns.js';
 import { loadVoiceSamples, type ReadSample, type SampleProblem } from '../diarize/voice-samples.js';
 import type { SpeakerEmbedder } from '../engines/embedder.js';
 import type { SpeechRegion } from '../engines/vad.js';
-import type { Segment, SpeakerSummary } from '../transcript.js';
+import type { SpeakerSummary } from '../transcript.js';
 
 /**
- * The speakers stage: who spoke when (diarize), who they are (voice samples from context.yaml, then
- * `overrides.speakers`), and which line is whose (assign). The maths lives in job/diarize/; this stage only chains
- * it. Naming problems (a missing sample, an override for no cluster) come back as warnings for the report; a
+ * The speakers stage: who spoke when (diarize) and who they are (voice samples from context.yaml, then
+ * `overrides.speakers`), from the audio alone; which line is whose is the finish's (job/finish.ts, assignSpeakers).
+ * The maths lives in job/diarize/; this stage only chains it. Naming problems (a missing sample, an override for no cluster) come back as warnings for the report; a
  * failure of the stage itself is the orchestrator's to turn into a warning, since names are worth less than the
  * transcript.
  */
@@ -27,8 +26,6 @@ export interface SpeakersOptions {
 }
 
 export interface SpeakersResult {
-  /** The transcript's segments with their speakers, split where the speaker changes mid-segment. */
-  segments: Segment[];
   summaries: SpeakerSummary[];
   /** Diarization turns with display names, for transcript.rttm. */
   turns: Turn[];
@@ -37,22 +34,11 @@ export interface SpeakersResult {
   warnings: string[];
 }
 
-export async function findSpeakers(
-  segments: readonly Segment[],
-  pcm: PcmFile,
-  regions: readonly SpeechRegion[],
-  embedder: SpeakerEmbedder,
-  options: SpeakersOptions,
-): Promise<SpeakersResult> {
-  const found = await identifyTurns(pcm, regions, embedder, options);
-  return { ...found, segments: assignSpeakers(segments, found.turns) };
-}
-
 /**
  * Who spoke when and who they are, from the audio alone: what the planner of a parallel run computes while the
  * other tasks transcribe (the lines are assigned to these turns at the finish).
  */
-export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion[], embedder: SpeakerEmbedder, options: SpeakersOptions): Promise<Omit<SpeakersResult, 'segments'>> {
+export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion[], embedder: SpeakerEmbedder, options: SpeakersOptions): Promise<SpeakersResult> {
   const diarization = await diarize(pcm, regions, embedder, { ...speakerBounds(options.hints, options.context), signal: options.signal, onProgress: options.onProgress });
   const identity = await identifySessionSpeakers(diarization, options.context, options.readSample, embedder);
   return {

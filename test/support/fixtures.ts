@@ -2,7 +2,7 @@
  * Shared generated fixtures, made once per test process into a temp folder and removed at exit.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,16 @@ export function dialogueWav(): Promise<{ wav: string; pcm: Int16Array; truth: Ti
     return { wav, pcm, truth };
   })();
   return dialogue;
+}
+
+/** `seconds` of the dialogue, looped, as a WAV file at `path` (written once: an existing file is kept). */
+export async function loopedDialogueWav(path: string, seconds: number): Promise<string> {
+  if (existsSync(path)) return path;
+  const { pcm } = await dialogueWav();
+  const out = new Int16Array(seconds * 16000);
+  for (let at = 0; at < out.length; at += pcm.length) out.set(pcm.subarray(0, Math.min(pcm.length, out.length - at)), at);
+  writeFileSync(path, wavBytes(out));
+  return path;
 }
 
 /** Re-encodes a WAV file with ffmpeg into another format (by extension). */
