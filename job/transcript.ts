@@ -80,6 +80,36 @@ export interface SkippedFile {
   reason: string;
 }
 
+/** A glossary correction: what the recogniser wrote and the name it became (glossary stage). */
+export interface Correction {
+  start: number;
+  end: number;
+  speaker?: string;
+  before: string;
+  after: string;
+  /** alias: an alias or spelling listed in context.yaml; sounds-like: close in sound to the name, not an ordinary word. */
+  reason: 'alias' | 'sounds-like';
+}
+
+/** A word that sounds somewhat like a glossary name, below the threshold: left as it is, listed for a person to check. */
+export interface NearMiss {
+  start: number;
+  end: number;
+  speaker?: string;
+  text: string;
+  /** The glossary name it may be. */
+  likely: string;
+}
+
+/** A line or part of a line the quality filter took out (a loop, or words nobody said). */
+export interface Removal {
+  start: number;
+  end: number;
+  speaker?: string;
+  text: string;
+  reason: 'repeated-line' | 'repeated-words' | 'compression' | 'non-speech-phrase';
+}
+
 export interface Transcript {
   session: string;
   /** Seconds of audio on the timeline. */
@@ -95,6 +125,12 @@ export interface Transcript {
   mode?: 'mixed' | 'multitrack';
   tracks?: TrackSummary[];
   markers?: Marker[];
+  /** Glossary corrections, in time order (what the page shows on hover, what the report lists). */
+  corrections?: Correction[];
+  /** Near misses of the glossary, to check. */
+  toCheck?: NearMiss[];
+  /** What the quality filter took out, in time order. */
+  removed?: Removal[];
 }
 
 /** Formats seconds as H:MM:SS for humans. */
