@@ -1,8 +1,6 @@
 import type { JobConfig } from '../lib/config/job.js';
-import type { SessionContext } from '../lib/contracts/context.js';
 import type { AsrOptions } from './engines/asr.js';
 import type { RunSettings } from './run.js';
-import { buildPrompt } from './stages/prompt.js';
 
 /**
  * From a parsed configuration to what runSession needs: one mapping for the Cloud Run entry and the command line,
@@ -31,14 +29,13 @@ export function defaultRunId(now = new Date()): string {
 
 /**
  * What the ASR engine is asked for, the same for every chunk of a session: the language (auto among the allowed ones
- * when the session mixes two), the prompt from the context, beam and threads.
+ * when the session mixes two), beam and threads. The prompt is chosen per chunk (stages/prompt.ts).
  */
-export function asrOptions(settings: RunSettings, context: SessionContext, deps: { signal?: AbortSignal; workDir: string }): Omit<AsrOptions, 'onProgress'> & { workDir: string } {
+export function asrOptions(settings: RunSettings, deps: { signal?: AbortSignal; workDir: string }): Omit<AsrOptions, 'onProgress' | 'prompt'> & { workDir: string } {
   const { multi, primary, secondary } = settings.language;
   return {
     language: multi ? 'auto' : primary,
     allowedLanguages: multi ? [primary, ...(secondary ? [secondary] : [])] : undefined,
-    prompt: buildPrompt(context, primary),
     beamSize: settings.beamSize,
     threads: settings.threads,
     signal: deps.signal,

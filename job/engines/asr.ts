@@ -10,8 +10,13 @@ export interface AsrOptions {
    * set falls back to the first one.
    */
   allowedLanguages?: string[];
-  /** Initial prompt (glossary, speaker names). Engines truncate it to their own budget. */
+  /** Initial prompt (glossary, speaker names), carried into every window where the engine can. Engines cut it to their budget. */
   prompt?: string;
+  /**
+   * A second try at a span that looped: no prompt, no text carried between windows, temperature fallback on
+   * (what whisper does to a window that fails its thresholds, applied to the whole span).
+   */
+  fresh?: boolean;
   beamSize: number;
   threads: number;
   signal?: AbortSignal;
@@ -40,8 +45,16 @@ export interface AsrResult {
   segments: AsrSegment[];
 }
 
+/** What a prompt may cost, in the engine's own tokens. */
+export interface PromptBudget {
+  tokens: number;
+  count(text: string): number;
+}
+
 export interface AsrEngine {
   /** e.g. "whisper.cpp 1.9.1 ggml-large-v3-turbo-q8_0.bin" */
   readonly description: string;
+  /** The prompt's budget, when the engine knows it (whisper: from the model's vocabulary and context). */
+  promptBudget?(): PromptBudget;
   transcribe(wavPath: string, options: AsrOptions): Promise<AsrResult>;
 }

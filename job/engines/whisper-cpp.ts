@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { AbortedError, ConfigError, throwIfAborted } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { track, trackFolder } from '../cleanup.js';
-import type { AsrEngine, AsrOptions, AsrResult, AsrSegment, AsrToken } from './asr.js';
+import type { AsrEngine, AsrOptions, AsrResult, AsrSegment, AsrToken, PromptBudget } from './asr.js';
+import { readWhisperVocab, type WhisperVocab } from './whisper-vocab.js';
 
 /**
  * whisper.cpp's whisper-cli as a child process, one run per file, results read from its full JSON output.
@@ -17,28 +18,54 @@ export interface WhisperCppConfig {
   binaryPath: string;
   modelPath: string;
   log?: Logger;
-  /**
-   * Bounds on decoding, for tests and benchmarks on random weights (which never pass whisper's quality thresholds
-   * and would otherwise be re-decoded at five temperatures). Production leaves these unset: whisper's defaults.
-   */
-  decoding?: { noFallback?: boolean; maxContext?: number };
+  decoding?: WhisperDecoding;
 }
+
+/**
+ * Decoding settings for long recordings (whisper.cpp #1507: beam 5 — set per call —, entropy threshold 2.8, a short
+ * running context), each configurable (MAX_CONTEXT, ENTROPY_THRESHOLD, CARRY_PROMPT).
+ */
+export interface WhisperDecoding {
+  /** Tokens of the previous window's text each window is conditioned on (whisper's default: up to 224). */
+  maxContext?: number;
+  /** A window whose tokens' entropy is below this is decoded again at a higher temperature (whisper-cli: 2.4). */
+  entropyThreshold?: number;
+  /** Carry the initial prompt into every 30 s window (true), or only the first (whisper's default). */
+  carryPrompt?: boolean;
+  /** No temperature fallback: for tests and benchmarks on random weights, which never pass whisper's thresholds. */
+  noFallback?: boolean;
+}
+
+export const DECODING_DEFAULTS = { maxContext: 64, entropyThreshold: 2.8, carryPrompt: true } as const;
 
 /** Codes whisper-cli accepts for -l (src/whisper.cpp g_lang). An unknown one makes it print usage and exit 0. */
 const WHISPER_LANGUAGES = new Set(
   'en zh de es ru ko fr ja pt tr pl ca nl ar sv it id hi fi vi he uk el ms cs ro da hu ta no th ur hr bg lt la mi ml cy sk te fa lv bn sr az sl kn et mk br eu is hy ne mn bs kk sq sw gl mr pa si km sn yo so af oc ka be tg sd gu am yi lo uz fo ht ps tk nn mt sa lb my bo tl mg as tt haw ln ha ba jw su yue'.split(' '),
 );
 
-/** Whisper keeps the last ~224 prompt tokens; ~800 characters stays within that for French/English text. */
-export const PROMPT_MAX_CHARS = 800;
 const KILL_GRACE_MS = 1000;
 const STDERR_TAIL_LINES = 40;
 
 export class WhisperCppEngine implements AsrEngine {
   readonly description: string;
+  private vocab?: WhisperVocab;
 
   constructor(private readonly config: WhisperCppConfig) {
     this.description = `whisper.cpp${versionOf(config.binaryPath)} (${basename(config.modelPath)})`;
+  }
+
+  private get decoding(): Required<Omit<WhisperDecoding, 'noFallback'>> & WhisperDecoding {
+    return { ...DECODING_DEFAULTS, ...this.config.decoding };
+  }
+
+  /**
+   * What a prompt may cost: whisper conditions a window on at most n_text_ctx / 2 tokens (224), made of one marker,
+   * the carried prompt and the running context (the last window's text, `maxContext` tokens); the prompt gets the rest.
+   */
+  promptBudget(): PromptBudget {
+    this.vocab ??= readWhisperVocab(this.config.modelPath);
+    const vocab = this.vocab;
+    return { tokens: Math.max(0, Math.floor(vocab.textContext / 2) - 1 - this.decoding.maxContext), count: (text) => vocab.countTokens(text) };
   }
 
   async transcribe(wavPath: string, options: AsrOptions): Promise<AsrResult> {
@@ -52,10 +79,7 @@ export class WhisperCppEngine implements AsrEngine {
     try {
       const language = requested === 'auto' ? await this.chooseLanguage(wavPath, dir, options) : requested;
       const args = [...this.commonArgs(wavPath, options), '-l', language, '-bs', String(options.beamSize), '-ojf', '-of', join(dir, 'out'), '-pp'];
-      const prompt = options.prompt ? truncatePrompt(options.prompt) : '';
-      if (prompt) args.push('--prompt', prompt);
-      if (this.config.decoding?.noFallback) args.push('-nf');
-      if (this.config.decoding?.maxContext !== undefined) args.push('-mc', String(this.config.decoding.maxContext));
+      args.push(...this.decodingArgs(options));
       const run = await this.run(args, wavPath, options.signal, options.onProgress);
       const json = await readOutput(join(dir, 'out.json'), wavPath, run.stderrTail);
       options.onProgress?.(1);
@@ -83,6 +107,24 @@ export class WhisperCppEngine implements AsrEngine {
     if (allowed.includes(detected)) return detected;
     this.config.log?.debug(`whisper detected "${detected}" in ${basename(wavPath)}, outside ${allowed.join(',')}: using ${allowed[0]}`);
     return allowed[0]!;
+  }
+
+  /**
+   * The prompt, fitted to its budget, carried into every window, with room left for `maxContext` tokens of running
+   * context (-mc bounds marker + prompt + context together). A fresh attempt (a span that looped) gets neither prompt
+   * nor context, and temperature fallback whatever the settings.
+   */
+  private decodingArgs(options: AsrOptions): string[] {
+    const d = this.decoding;
+    const args = ['-et', String(d.entropyThreshold)];
+    if (options.fresh) return [...args, '-mc', '0'];
+    if (d.noFallback) args.push('-nf');
+    const budget = options.prompt ? this.promptBudget() : undefined;
+    const prompt = budget ? fitPrompt(options.prompt!, budget) : '';
+    if (!prompt) return [...args, '-mc', String(d.maxContext)];
+    args.push('--prompt', prompt, '-mc', String(budget!.count(prompt) + 1 + d.maxContext));
+    if (d.carryPrompt) args.push('--carry-initial-prompt');
+    return args;
   }
 
   private commonArgs(wavPath: string, options: AsrOptions): string[] {
@@ -158,15 +200,19 @@ function versionOf(binary: string): string {
   }
 }
 
-/** Keeps the end of a long prompt (whisper keeps its last tokens too), starting at a list or word boundary. */
-export function truncatePrompt(prompt: string, maxChars = PROMPT_MAX_CHARS): string {
+/**
+ * A prompt within its token budget: whole as given when it fits (the prompt stage fits it already), else its end
+ * (whisper keeps a prompt's last tokens too), starting at a list or word boundary.
+ */
+export function fitPrompt(prompt: string, budget: PromptBudget): string {
   const text = prompt.trim().replace(/\s+/g, ' ');
-  if (text.length <= maxChars) return text;
-  const tail = text.slice(-maxChars);
-  const comma = tail.search(/[,.;:] /);
-  if (comma >= 0 && comma < maxChars / 4) return tail.slice(comma + 2).trim();
-  const space = tail.indexOf(' ');
-  return (space >= 0 ? tail.slice(space + 1) : tail).trim();
+  if (budget.count(text) <= budget.tokens) return text;
+  const words = text.split(' ');
+  for (let i = 1; i < words.length; i++) {
+    const tail = words.slice(i).join(' ');
+    if (budget.count(tail) <= budget.tokens) return tail;
+  }
+  return '';
 }
 
 const Offsets = z.object({ from: z.number(), to: z.number() });

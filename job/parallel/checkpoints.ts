@@ -91,6 +91,8 @@ export interface UnitResult {
   task: number;
   attempt: number;
   seconds: number;
+  /** The prompt it was given: its cost, its budget, and the glossary names that did not fit. */
+  prompt?: { tokens: number; budget: number; leftOut: string[] };
 }
 
 const object = z.record(z.string(), z.unknown());

@@ -8,6 +8,7 @@ import { planSession, rehearMixed, speakersOf } from '../plan.js';
 import { RunContext, StageError } from '../run-context.js';
 import type { RunDeps, RunSettings } from '../run.js';
 import { asrOptions } from '../settings.js';
+import { buildPrompt } from '../stages/prompt.js';
 import { PlanFileSchema, SpeakersSchema, UnitResultSchema, type FailedPlan, type PlanDoc, type PlanUnit, type SpeakersDoc, type UnitResult } from './checkpoints.js';
 import { waitFor, WORK_KEYS, type Claimant, type TaskPhase, type WorkArea } from './work.js';
 
@@ -142,7 +143,8 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
  */
 async function transcribePhase(run: RunContext, settings: RunSettings, deps: RunDeps, work: WorkArea, plan: PlanDoc, me: Claimant, options: TaskOptions): Promise<number> {
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, plan.units.length));
-  const base = asrOptions(settings, plan.context, deps);
+  const base = asrOptions(settings, deps);
+  const budget = deps.asr.promptBudget?.();
   const threads = Math.max(1, Math.floor(settings.threads / jobs));
   const start = Math.floor((me.task * plan.units.length) / Math.max(1, options.task.count));
   const order = [...plan.units.slice(start), ...plan.units.slice(0, start)];
@@ -170,15 +172,25 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
       const t0 = Date.now();
       try {
         await work.store.download(WORK_KEYS.audio(unit.id), wav);
+        const prompt = buildPrompt(plan.context, settings.language.primary, { budget, previousText: await previousText(work, plan, unit) });
         const result = await deps.asr.transcribe(wav, {
           ...base,
+          prompt: prompt.text,
           threads,
           onProgress: (f) => {
             fractions.set(unit.id, f);
             show(unit.id);
           },
         });
-        const checkpoint: UnitResult = { version: 1, unit: unit.id, result, task: me.task, attempt: me.attempt, seconds: (Date.now() - t0) / 1000 };
+        const checkpoint: UnitResult = {
+          version: 1,
+          unit: unit.id,
+          result,
+          task: me.task,
+          attempt: me.attempt,
+          seconds: (Date.now() - t0) / 1000,
+          prompt: { tokens: prompt.tokens, budget: prompt.budget, leftOut: prompt.leftOut },
+        };
         await work.writeJson(WORK_KEYS.result(unit.id), checkpoint);
       } finally {
         await rm(wav, { force: true });
@@ -197,6 +209,18 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
     if (failed) throw failed.reason;
   });
   return mine;
+}
+
+/**
+ * The text of the chunk before this one on the same lane, when its result is already written (always with one task;
+ * with several, when that chunk was done first): the names it holds go first into this chunk's prompt.
+ */
+async function previousText(work: WorkArea, plan: PlanDoc, unit: PlanUnit): Promise<string | undefined> {
+  const lane = plan.units.filter((u) => u.lane === unit.lane);
+  const before = lane[lane.findIndex((u) => u.id === unit.id) - 1];
+  if (!before) return undefined;
+  const doc = await work.readJson(WORK_KEYS.result(before.id), UnitResultSchema);
+  return doc?.result.segments.map((s) => s.text).join(' ');
 }
 
 async function readResults(work: WorkArea, plan: PlanDoc): Promise<Map<string, AsrResult>> {

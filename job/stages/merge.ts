@@ -3,6 +3,7 @@ import type { SpeechRegion } from '../engines/vad.js';
 import type { Segment, Word } from '../transcript.js';
 import type { Chunk } from './chunk.js';
 import { roundTo } from '../round.js';
+import { foldText } from './fold.js';
 
 /**
  * Joins per-chunk ASR results on the session timeline. A segment belongs to the chunk whose keep range holds its
@@ -86,18 +87,9 @@ export function tokensToWords(tokens: readonly AsrToken[], offset = 0): Word[] {
 
 function isRepeat(previous: Segment, next: Segment): boolean {
   if (next.start > previous.end + 1) return false;
-  const a = normalise(previous.text);
-  const b = normalise(next.text);
+  const a = foldText(previous.text);
+  const b = foldText(next.text);
   if (!a || !b) return false;
   return a === b || (b.length >= 8 && a.endsWith(b)) || (a.length >= 8 && b.startsWith(a));
-}
-
-export function normalise(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
 }
 

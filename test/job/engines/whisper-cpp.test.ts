@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { AbortedError, ConfigError } from '../../../lib/errors.js';
 import { createLogger } from '../../../lib/log.js';
 import type { AsrOptions, AsrResult } from '../../../job/engines/asr.js';
-import { repairWhisperJson, toAsrResult, truncatePrompt, WhisperCppEngine, type WhisperCppConfig } from '../../../job/engines/whisper-cpp.js';
+import { fitPrompt, repairWhisperJson, toAsrResult, WhisperCppEngine, type WhisperCppConfig } from '../../../job/engines/whisper-cpp.js';
+import { readWhisperVocab } from '../../../job/engines/whisper-vocab.js';
 import { packageRoot, resolveWhisperBinary } from '../../../job/engines/whisper-model.js';
 import { wavBytes } from '../../support/espeak.js';
 import { dialogueWav, scratchDir } from '../../support/fixtures.js';
@@ -41,6 +42,7 @@ async function engine(config: Partial<WhisperCppConfig> = {}, onLine?: (line: st
     /** whisper-cli's own "processing '…' (…), N threads, …, N beams + best of N, lang = xx" lines. */
     processing: () => messages().filter((m) => m.message.includes("processing '")).map((m) => m.message),
     argv: () => messages().filter((m) => m.args).map((m) => m.args!),
+    lines: () => messages().map((m) => m.message),
   };
 }
 
@@ -95,21 +97,74 @@ test('language, threads and beam size reach whisper-cli (as it reports them)', a
   }
 });
 
-test('the prompt reaches the decoder, cut to its budget from the front', async () => {
+test('the prompt is carried into every window, within its token budget, with room for the running context', async () => {
   const { wav } = await dialogueWav();
-  const names = Array.from({ length: 120 }, (_, i) => `Personnage${i}`).join(', ');
-  const prompt = `Personnages : ${names}. Lieux : Valombre, Castel-Noir.`;
+  const prompt = 'Joueurs : Camille, Hugo. Personnages : Ektaron, Sylvaëlle.';
   const without = await engine();
-  const withPrompt = await engine();
+  const withPrompt = await engine({ decoding: { noFallback: true } }, undefined);
   const a = await without.engine.transcribe(wav, base);
   const b = await withPrompt.engine.transcribe(wav, { ...base, prompt });
   const argv = withPrompt.argv()[0]!;
-  const sent = argv[argv.indexOf('--prompt') + 1]!;
-  assert.equal(sent, truncatePrompt(prompt));
-  assert.ok(sent.length <= 800 && prompt.endsWith(sent) && /^Personnage\d+,/.test(sent), sent.slice(0, 40));
-  assert.ok(!without.argv()[0]!.includes('--prompt'));
+  const budget = withPrompt.engine.promptBudget();
+  assert.equal(budget.tokens, 224 - 1 - 64, "whisper's 224 tokens less the marker and 64 of running context");
+  assert.equal(argv[argv.indexOf('--prompt') + 1], prompt);
+  assert.ok(argv.includes('--carry-initial-prompt'), 'carried into every window');
+  assert.equal(argv[argv.indexOf('-mc') + 1], String(budget.count(prompt) + 1 + 64), '-mc leaves the running context its 64 tokens');
+  assert.equal(argv[argv.indexOf('-et') + 1], '2.8', "the entropy threshold for long audio (whisper.cpp #1507)");
+  assert.ok(!without.argv()[0]!.includes('--prompt') && !without.argv()[0]!.includes('--carry-initial-prompt'));
+  assert.equal(without.argv()[0]![without.argv()[0]!.indexOf('-mc') + 1], '64');
   // Same audio, greedy, deterministic: only the prompt differs, and the decoder's output changes with it.
   assert.notDeepEqual(b.segments, a.segments);
+
+  const uncarried = await engine({ decoding: { noFallback: true, carryPrompt: false, maxContext: 32, entropyThreshold: 2.4 } });
+  await uncarried.engine.transcribe(wav, { ...base, prompt });
+  const plain = uncarried.argv()[0]!;
+  assert.ok(!plain.includes('--carry-initial-prompt'));
+  assert.equal(plain[plain.indexOf('-et') + 1], '2.4');
+  assert.equal(plain[plain.indexOf('-mc') + 1], String(budget.count(prompt) + 1 + 32));
+  assert.equal(uncarried.engine.promptBudget().tokens, 224 - 1 - 32);
+});
+
+test('a prompt over its budget is cut from the front, and whisper-cli does not have to cut it', async () => {
+  const { wav } = await dialogueWav();
+  const names = Array.from({ length: 120 }, (_, i) => `Personnage${i}`).join(', ');
+  const prompt = `Personnages : ${names}. Lieux : Valombre, Castel-Noir.`;
+  const e = await engine();
+  await e.engine.transcribe(wav, { ...base, prompt });
+  const argv = e.argv()[0]!;
+  const sent = argv[argv.indexOf('--prompt') + 1]!;
+  const budget = e.engine.promptBudget();
+  assert.ok(budget.count(prompt) > budget.tokens, 'the test prompt is over budget');
+  assert.ok(budget.count(sent) <= budget.tokens && budget.count(sent) > budget.tokens - 10, `${budget.count(sent)} of ${budget.tokens} tokens`);
+  assert.ok(prompt.endsWith(sent) && sent.endsWith('Castel-Noir.'), sent.slice(0, 40));
+  assert.ok(!e.lines().some((l) => l.includes('initial prompt is too long')), 'whisper-cli kept it whole');
+});
+
+test('a fresh attempt has no prompt, no running context and temperature fallback', async () => {
+  const { wav } = await dialogueWav();
+  const e = await engine({ decoding: { noFallback: true } });
+  await e.engine.transcribe(wav, { ...base, prompt: 'Joueurs : Camille.', fresh: true });
+  const argv = e.argv()[0]!;
+  assert.ok(!argv.includes('--prompt') && !argv.includes('--carry-initial-prompt') && !argv.includes('-nf'), argv.join(' '));
+  assert.equal(argv[argv.indexOf('-mc') + 1], '0');
+});
+
+test("prompt tokens are counted as whisper.cpp counts them (its own warning says how many it found)", async () => {
+  const { wav } = await dialogueWav();
+  const vocab = readWhisperVocab(await tinyModel());
+  assert.equal(vocab.textContext, 448);
+  const texts = [
+    "Joueurs : Camille, Hugo. Personnages : Ektaron, Kael'thas, Sylvaëlle.",
+    "Zéphyrine et l'Ordre du Silure",
+    '  double  espace, «guillemets» … 123 45  fin ',
+    "l'homme qu'il y'a l’épée — Ça va ? Oui!!",
+  ];
+  for (const text of texts) {
+    // -mc 2 leaves room for one prompt token: whisper warns with the count it made.
+    const { stderr } = await promisify(execFile)(cli(), ['-m', await tinyModel(), '-f', wav, '-t', '1', '-bs', '1', '-nf', '-d', '1000', '--carry-initial-prompt', '-mc', '2', '--prompt', text]);
+    const counted = /initial prompt is too long \((\d+) tokens\)/.exec(stderr)?.[1];
+    assert.equal(vocab.countTokens(text), Number(counted), text);
+  }
 });
 
 test("'auto' with allowed languages: detection is honoured inside the set, else the first allowed wins", async () => {
@@ -199,12 +254,11 @@ test('whisper JSON: ms to seconds, special tokens dropped, raw control bytes and
   });
 });
 
-test('prompt truncation keeps the end, from a list or word boundary', () => {
-  assert.equal(truncatePrompt('  Joueurs : Alice,\n Bob.  '), 'Joueurs : Alice, Bob.');
+test('fitPrompt keeps the end, from a word boundary, within the budget', () => {
+  const chars = { tokens: 100, count: (t: string) => t.length };
+  assert.equal(fitPrompt('  Joueurs : Alice,\n Bob.  ', chars), 'Joueurs : Alice, Bob.');
   const list = Array.from({ length: 200 }, (_, i) => `Nom${i}`).join(', ');
-  const cut = truncatePrompt(list, 100);
-  assert.ok(cut.length <= 100 && list.endsWith(cut) && /^Nom\d+,/.test(cut), cut);
-  const words = Array.from({ length: 200 }, (_, i) => `mot${i}`).join(' ');
-  const cutWords = truncatePrompt(words, 100);
-  assert.ok(cutWords.length <= 100 && words.endsWith(cutWords) && /^mot\d+ /.test(cutWords), cutWords);
+  const cut = fitPrompt(list, chars);
+  assert.ok(cut.length <= 100 && cut.length > 90 && list.endsWith(cut) && /^Nom\d+,/.test(cut), cut);
+  assert.equal(fitPrompt('Unmotbientroplongpourlebudget', { tokens: 3, count: (t) => t.length }), '');
 });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyGlossary } from '../../../job/stages/glossary.js';
-import { buildPrompt } from '../../../job/stages/prompt.js';
 import { glossaryEntries, parseSessionContext } from '../../../lib/contracts/context.js';
 
 const { context } = parseSessionContext(`
@@ -40,11 +39,4 @@ test('glossary counts replacements and leaves correct spellings alone', () => {
     entries,
   );
   assert.deepEqual(replacements, { Eldrin: 1, "Kael'thas": 1 });
-});
-
-test('the prompt lists the names, characters last', () => {
-  const prompt = buildPrompt(context, 'fr')!;
-  assert.match(prompt, /Joueurs : Camille, la MJ\./);
-  assert.ok(prompt.endsWith("Personnages : Eldrin, Kael'thas."));
-  assert.equal(buildPrompt(parseSessionContext('').context, 'fr'), undefined);
 });
