@@ -4,7 +4,7 @@ import { zipFileName } from '../lib/contracts/session.js';
 import { segmentsToSession, toSessionTime } from './audio/condense.js';
 import { assignSpeakers } from './diarize/assign.js';
 import type { AsrEngine, AsrResult } from './engines/asr.js';
-import type { PlanDoc, SpeakersDoc } from './parallel/checkpoints.js';
+import type { PlanDoc, SpeakersDoc, UnitResult } from './parallel/checkpoints.js';
 import { buildReport, type ChunkLanguage, type Report } from './report.js';
 import type { RunContext, StageTiming } from './run-context.js';
 import type { RunDeps, RunSettings } from './run.js';
@@ -13,7 +13,8 @@ import { applyGlossary } from './stages/glossary.js';
 import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
-import type { Segment, Transcript } from './transcript.js';
+import type { Removal, Segment, Transcript } from './transcript.js';
+import { filterLane } from './stages/quality.js';
 
 /**
  * The finish phase, run by one task once every chunk has its result: merge each lane's chunks back onto the session's
@@ -45,16 +46,22 @@ export async function finishSession(
   settings: RunSettings,
   deps: Pick<RunDeps, 'output' | 'input' | 'vad' | 'signal' | 'workDir'> & { asr: Pick<AsrEngine, 'description'> },
   plan: PlanDoc,
-  results: ReadonlyMap<string, AsrResult>,
+  units: ReadonlyMap<string, UnitResult>,
   speakers: SpeakersDoc | undefined,
 ): Promise<RunOutcome> {
+  const results = new Map([...units].map(([id, doc]) => [id, doc.result]));
   const { facts } = plan;
   const multitrack = facts.mode.mode === 'multitrack';
+  // Each lane is one recording or one track, where Whisper may have looped: the quality filter works lane by lane.
+  const removed: Removal[] = [];
   const byLane = await run.stage('merge', 'Merge', async () =>
     plan.lanes.map((lane, i) => {
       const mine = plan.units.filter((u) => u.lane === i).map((u) => ({ chunk: u.chunk, result: results.get(u.id)! }));
-      const segments = dropOutsideSpeech(segmentsToSession(mergeChunks(mine), lane.plan), lane.kept);
-      return lane.speaker ? segments.map((s) => named(s, lane.speaker!)) : segments;
+      const merged = dropOutsideSpeech(segmentsToSession(mergeChunks(mine), lane.plan), lane.kept);
+      const named_ = lane.speaker ? merged.map((s) => named(s, lane.speaker!)) : merged;
+      const filtered = filterLane(named_, lane.kept);
+      removed.push(...filtered.removed);
+      return filtered.segments;
     }),
   );
   const merged = byLane

@@ -89,6 +89,8 @@ export interface Correction {
   after: string;
   /** alias: an alias or spelling listed in context.yaml; sounds-like: close in sound to the name, not an ordinary word. */
   reason: 'alias' | 'sounds-like';
+  /** Why, in words: "sounds the same, 1 letter apart, no ordinary word". */
+  detail?: string;
 }
 
 /** A word that sounds somewhat like a glossary name, below the threshold: left as it is, listed for a person to check. */

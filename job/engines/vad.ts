@@ -2,6 +2,8 @@
 export interface SpeechRegion {
   start: number;
   end: number;
+  /** The model's mean speech probability over the region (0..1), when it is known. */
+  probability?: number;
 }
 
 export interface VadOptions {

@@ -3,6 +3,7 @@ import type { SessionContext } from '../../lib/contracts/context.js';
 import { stageSchema, type Stage } from '../../lib/contracts/completion.js';
 import type { CondensedPlan } from '../audio/condense.js';
 import type { AsrResult } from '../engines/asr.js';
+import type { LoopRetry } from '../stages/loops.js';
 import type { SpeechRegion } from '../engines/vad.js';
 import type { StageTiming } from '../run-context.js';
 import type { Chunk } from '../stages/chunk.js';
@@ -93,6 +94,8 @@ export interface UnitResult {
   seconds: number;
   /** The prompt it was given: its cost, its budget, and the glossary names that did not fit. */
   prompt?: { tokens: number; budget: number; leftOut: string[] };
+  /** Spans where the first transcription looped and was done again (times in the chunk's audio). */
+  retries?: LoopRetry[];
 }
 
 const object = z.record(z.string(), z.unknown());

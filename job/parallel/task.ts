@@ -8,6 +8,7 @@ import { planSession, rehearMixed, speakersOf } from '../plan.js';
 import { RunContext, StageError } from '../run-context.js';
 import type { RunDeps, RunSettings } from '../run.js';
 import { asrOptions } from '../settings.js';
+import { retryLoops } from '../stages/loops.js';
 import { buildPrompt } from '../stages/prompt.js';
 import { PlanFileSchema, SpeakersSchema, UnitResultSchema, type FailedPlan, type PlanDoc, type PlanUnit, type SpeakersDoc, type UnitResult } from './checkpoints.js';
 import { waitFor, WORK_KEYS, type Claimant, type TaskPhase, type WorkArea } from './work.js';
@@ -173,7 +174,7 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
       try {
         await work.store.download(WORK_KEYS.audio(unit.id), wav);
         const prompt = buildPrompt(plan.context, settings.language.primary, { budget, previousText: await previousText(work, plan, unit) });
-        const result = await deps.asr.transcribe(wav, {
+        const first = await deps.asr.transcribe(wav, {
           ...base,
           prompt: prompt.text,
           threads,
@@ -182,6 +183,7 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
             show(unit.id);
           },
         });
+        const { result, retries } = await retryLoops(wav, first, (span) => deps.asr.transcribe(span, { ...base, threads, fresh: true }), join(deps.workDir, unit.id));
         const checkpoint: UnitResult = {
           version: 1,
           unit: unit.id,
@@ -190,6 +192,7 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
           attempt: me.attempt,
           seconds: (Date.now() - t0) / 1000,
           prompt: { tokens: prompt.tokens, budget: prompt.budget, leftOut: prompt.leftOut },
+          ...(retries.length > 0 ? { retries } : {}),
         };
         await work.writeJson(WORK_KEYS.result(unit.id), checkpoint);
       } finally {
@@ -223,12 +226,12 @@ async function previousText(work: WorkArea, plan: PlanDoc, unit: PlanUnit): Prom
   return doc?.result.segments.map((s) => s.text).join(' ');
 }
 
-async function readResults(work: WorkArea, plan: PlanDoc): Promise<Map<string, AsrResult>> {
-  const results = new Map<string, AsrResult>();
+async function readResults(work: WorkArea, plan: PlanDoc): Promise<Map<string, UnitResult>> {
+  const results = new Map<string, UnitResult>();
   for (const unit of plan.units) {
     const doc = await work.readJson(WORK_KEYS.result(unit.id), UnitResultSchema);
     if (!doc) throw new Error(`The result of ${unit.id} cannot be read back from ${work.store.uriOf(WORK_KEYS.result(unit.id))}`);
-    results.set(unit.id, doc.result);
+    results.set(unit.id, doc);
   }
   return results;
 }

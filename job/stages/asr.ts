@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { open, writeFile } from 'node:fs/promises';
 import { BYTES_PER_SAMPLE, SAMPLE_RATE, wavHeader, type PcmFile } from '../audio/pcm.js';
 import type { Chunk } from './chunk.js';
 
@@ -17,3 +18,20 @@ export async function writeChunkWav(pcm: PcmFile, chunk: Pick<Chunk, 'start' | '
   out.end();
   await once(out, 'close');
 }
+
+/** A span of one of our own chunk WAVs (16 kHz mono s16le, the 44-byte header wavHeader writes) as a WAV file. */
+export async function cutChunkWav(wavPath: string, span: { start: number; end: number }, path: string): Promise<void> {
+  const handle = await open(wavPath, 'r');
+  try {
+    const samples = Math.floor(((await handle.stat()).size - WAV_HEADER_BYTES) / BYTES_PER_SAMPLE);
+    const first = Math.max(0, Math.min(samples, Math.round(span.start * SAMPLE_RATE)));
+    const last = Math.max(first, Math.min(samples, Math.round(span.end * SAMPLE_RATE)));
+    const data = Buffer.alloc((last - first) * BYTES_PER_SAMPLE);
+    await handle.read(data, 0, data.length, WAV_HEADER_BYTES + first * BYTES_PER_SAMPLE);
+    await writeFile(path, Buffer.concat([wavHeader(data.length), data]));
+  } finally {
+    await handle.close();
+  }
+}
+
+const WAV_HEADER_BYTES = 44;

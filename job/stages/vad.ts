@@ -56,15 +56,21 @@ export function speechRegions(probs: Float32Array, frameSeconds: number, options
   const total = probs.length * frameSeconds;
   const pad = options.speechPadMs / 1000;
   const regions = raw
-    .map(([a, b]) => ({ start: a * frameSeconds, end: b * frameSeconds }))
+    .map(([a, b]) => ({ start: a * frameSeconds, end: b * frameSeconds, probability: mean(probs, a, b) }))
     .filter((r) => r.end - r.start >= options.minSpeechMs / 1000);
   return regions.map((r, i) => {
     const prev = regions[i - 1];
     const next = regions[i + 1];
     const lo = prev ? Math.max(r.start - pad, (prev.end + r.start) / 2) : Math.max(0, r.start - pad);
     const hi = next ? Math.min(r.end + pad, (r.end + next.start) / 2) : Math.min(total, r.end + pad);
-    return { start: roundTo(lo, 3), end: roundTo(hi, 3) };
+    return { start: roundTo(lo, 3), end: roundTo(hi, 3), probability: roundTo(r.probability, 2) };
   });
+}
+
+function mean(values: Float32Array, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += values[i]!;
+  return to > from ? sum / (to - from) : 0;
 }
 
 /** Seconds of speech in regions. */

@@ -74,9 +74,9 @@ test('speechRegions: hysteresis, short silences bridged, short blips dropped, pa
   p.fill(0.9, 33, 50);
   p.fill(0.9, 70, 72); // 64 ms blip: dropped (minSpeech 250 ms)
   const regions = speechRegions(p, frame, { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, speechPadMs: 0 });
-  assert.deepEqual(regions, [{ start: 0.32, end: 1.6 }]);
+  assert.deepEqual(regions, [{ start: 0.32, end: 1.6, probability: 0.85 }], 'the mean probability of its frames (37 at 0.9, 3 at 0.2)');
   const padded = speechRegions(p, frame, { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, speechPadMs: 500 });
-  assert.deepEqual(padded, [{ start: 0, end: 2.1 }]);
+  assert.deepEqual(padded, [{ start: 0, end: 2.1, probability: 0.85 }]);
 });
 
 // The child lingers after loading a model: onnxruntime's telemetry writes its files from a thread, a moment later.
