@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { glossaryEntries } from '../lib/contracts/context.js';
+import { glossaryEntries, speakerName } from '../lib/contracts/context.js';
 import { zipFileName } from '../lib/contracts/session.js';
-import { segmentsToSession, toSessionTime } from './audio/condense.js';
+import { regionsToCondensed, segmentsToSession, toSessionTime } from './audio/condense.js';
 import { assignSpeakers } from './diarize/assign.js';
 import type { AsrEngine, AsrResult } from './engines/asr.js';
 import type { PlanDoc, SpeakersDoc, UnitResult } from './parallel/checkpoints.js';
@@ -13,7 +13,8 @@ import { applyGlossary } from './stages/glossary.js';
 import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
-import type { Removal, Segment, Transcript } from './transcript.js';
+import type { Removal, Segment, SpeakerTurn, Transcript } from './transcript.js';
+import { loadOrdinaryWords, WORDLIST_HINT } from './stages/wordlist.js';
 import { filterLane } from './stages/quality.js';
 
 /**
@@ -57,11 +58,12 @@ export async function finishSession(
   const byLane = await run.stage('merge', 'Merge', async () =>
     plan.lanes.map((lane, i) => {
       const mine = plan.units.filter((u) => u.lane === i).map((u) => ({ chunk: u.chunk, result: results.get(u.id)! }));
-      const merged = dropOutsideSpeech(segmentsToSession(mergeChunks(mine), lane.plan), lane.kept);
-      const named_ = lane.speaker ? merged.map((s) => named(s, lane.speaker!)) : merged;
-      const filtered = filterLane(named_, lane.kept);
-      removed.push(...filtered.removed);
-      return filtered.segments;
+      // Filtered on the speech-only audio, as Whisper wrote the lines, before they are cut at the pieces of speech.
+      const filtered = filterLane(mergeChunks(mine), regionsToCondensed(lane.plan, lane.kept));
+      const at = (t: number) => toSessionTime(lane.plan, t);
+      removed.push(...filtered.removed.map((r) => ({ ...r, start: at(r.start), end: at(r.end), ...(lane.speaker ? { speaker: lane.speaker } : {}) })));
+      const merged = dropOutsideSpeech(segmentsToSession(filtered.segments, lane.plan), lane.kept);
+      return lane.speaker ? merged.map((s) => named(s, lane.speaker!)) : merged;
     }),
   );
   const merged = byLane
@@ -70,7 +72,14 @@ export async function finishSession(
     .map((x) => x.s);
   const turns = speakers?.turns;
   const assigned = turns ? assignSpeakers(merged, turns) : merged;
-  const corrected = await run.stage('glossary', 'Glossary', async () => applyGlossary(assigned, glossaryEntries(plan.context)));
+  const corrected = await run.stage('glossary', 'Glossary', async () => {
+    const ordinary = await loadOrdinaryWords([settings.language.primary, ...(settings.language.secondary ? [settings.language.secondary] : [])]);
+    if (ordinary.missing.includes(settings.language.primary) || ordinary.missing.includes('en')) {
+      run.warn(`No word list for ${ordinary.missing.join(', ')}: names were corrected from context.yaml's spellings and aliases only, not by their sound; ${WORDLIST_HINT}`);
+    }
+    const names = plan.context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames]);
+    return applyGlossary(assigned, glossaryEntries(plan.context), { ordinary: ordinary.files.length > 0 ? ordinary : undefined, names });
+  });
 
   const languages: ChunkLanguage[] = plan.units.map((u, i) => {
     const lane = plan.lanes[u.lane]!;
@@ -95,6 +104,9 @@ export async function finishSession(
     sources: facts.sources,
     model: { asr: deps.asr.description, vad: deps.vad.description, ...(speakers?.embedder && turns ? { embedder: speakers.embedder } : {}) },
     ...(multitrack ? { mode: 'multitrack' as const, tracks: facts.tracks ?? [], markers: facts.markers } : {}),
+    ...(removed.length > 0 ? { removed: removed.map((r) => withSpeaker(r, turns)).sort((a, b) => a.start - b.start) } : {}),
+    ...(corrected.corrections.length > 0 ? { corrections: corrected.corrections } : {}),
+    ...(corrected.toCheck.length > 0 ? { toCheck: corrected.toCheck } : {}),
   };
   const wall = () => (Date.now() - plan.startedAt) / 1000;
   const report = buildReport(transcript, {
@@ -111,9 +123,23 @@ export async function finishSession(
     mode: facts.mode,
     trackSuggestions: facts.suggestions ?? [],
     tasks: plan.taskCount,
+    loopRetries: plan.units.flatMap((u) => {
+      const lane = plan.lanes[u.lane]!;
+      const at = (t: number) => toSessionTime(lane.plan, u.chunk.start + t);
+      return (units.get(u.id)!.retries ?? []).map((r) => ({ start: at(r.start), end: at(r.end), kept: r.kept }));
+    }),
+    prompts: plan.units.map((u) => units.get(u.id)!.prompt).filter((p): p is NonNullable<typeof p> => p !== undefined),
   });
   const outputs = await writeOutputs(run, transcript, report, settings, deps);
   return { transcript, outputs, timings: timings(), wallSeconds: wall(), speechSeconds: facts.speechSeconds, warnings };
+}
+
+/** A removal in a mixed session gets the name of who was speaking then, when the speakers are known. */
+function withSpeaker(r: Removal, turns: readonly SpeakerTurn[] | undefined): Removal {
+  if (r.speaker || !turns) return r;
+  const middle = (r.start + r.end) / 2;
+  const turn = turns.find((t) => t.start <= middle && middle < t.end);
+  return turn ? { ...r, speaker: turn.speaker } : r;
 }
 
 function named(s: Segment, speaker: string): Segment {

@@ -1,6 +1,6 @@
 import { boundedList } from '../lib/bounded.js';
 import { roundTo } from './round.js';
-import type { Marker, SkippedFile, SourceFile, TrackSummary, Transcript } from './transcript.js';
+import type { Correction, Marker, NearMiss, Removal, SkippedFile, SourceFile, TrackSummary, Transcript } from './transcript.js';
 
 /**
  * The QA report: what a person should check before trusting the transcript (skipped recordings, warnings, passages
@@ -77,6 +77,15 @@ export interface Report {
   markers: Marker[];
   /** Parallel tasks the run was planned for (1 locally). */
   tasks: number;
+  /** Every line or part of a line the quality filter removed (bounded, then counted). */
+  removed: { count: number; list: Removal[] };
+  /** Spans where Whisper looped, transcribed once more; `kept` says which transcription stayed. */
+  loopRetries: Array<{ start: number; end: number; kept: 'first' | 'second' }>;
+  /** Glossary corrections, and near misses left for a person to check (bounded, then counted). */
+  corrections: { count: number; list: Correction[] };
+  toCheck: { count: number; list: NearMiss[] };
+  /** Whisper's prompt: its budget, the most any chunk's prompt cost, and the names left out of some chunks' prompts. */
+  prompt?: { budget: number; tokens: number; chunks: number; leftOut: Array<{ name: string; chunks: number }> };
 }
 
 export interface ReportFacts {
@@ -94,7 +103,13 @@ export interface ReportFacts {
   mode?: Report['mode'];
   trackSuggestions?: readonly string[];
   tasks?: number;
+  loopRetries?: Report['loopRetries'];
+  /** Each chunk's prompt, as the transcription recorded it. */
+  prompts?: ReadonlyArray<{ tokens: number; budget: number; leftOut: readonly string[] }>;
 }
+
+/** report.json lists this many removals, corrections and names to check, then counts the rest (transcript.json has them all). */
+export const KEPT_ITEMS = 2000;
 
 export function buildReport(t: Transcript, facts: ReportFacts): Report {
   const lowConfidence = t.segments
@@ -148,6 +163,26 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
     trackSuggestions: [...(facts.trackSuggestions ?? [])],
     markers: [...(t.markers ?? [])],
     tasks: facts.tasks ?? 1,
+    removed: bounded(t.removed ?? []),
+    loopRetries: (facts.loopRetries ?? []).map((r) => ({ ...r, start: roundTo(r.start, 3), end: roundTo(r.end, 3) })),
+    corrections: bounded(t.corrections ?? []),
+    toCheck: bounded(t.toCheck ?? []),
+    ...(facts.prompts && facts.prompts.length > 0 ? { prompt: promptSummary(facts.prompts) } : {}),
+  };
+}
+
+function bounded<T>(items: readonly T[]): { count: number; list: T[] } {
+  return { count: items.length, list: items.slice(0, KEPT_ITEMS) };
+}
+
+function promptSummary(prompts: NonNullable<ReportFacts['prompts']>): NonNullable<Report['prompt']> {
+  const left = new Map<string, number>();
+  for (const p of prompts) for (const name of p.leftOut) left.set(name, (left.get(name) ?? 0) + 1);
+  return {
+    budget: Math.min(...prompts.map((p) => p.budget)),
+    tokens: Math.max(...prompts.map((p) => p.tokens)),
+    chunks: prompts.length,
+    leftOut: [...left.entries()].map(([name, chunks]) => ({ name, chunks })),
   };
 }
 

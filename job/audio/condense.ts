@@ -58,6 +58,22 @@ export function condensedRegions(plan: CondensedPlan): SpeechRegion[] {
   return plan.pieces.map((p) => ({ start: p.at, end: roundTo(p.at + (p.end - p.start), 3) }));
 }
 
+/**
+ * Regions of the session's timeline (the VAD's, with their probabilities) on the condensed audio: each maps into the
+ * piece that holds it; a region outside every piece is left out.
+ */
+export function regionsToCondensed(plan: CondensedPlan, regions: readonly SpeechRegion[]): SpeechRegion[] {
+  const out: SpeechRegion[] = [];
+  for (const r of regions) {
+    const p = plan.pieces.find((x) => x.start <= r.end && r.start <= x.end);
+    if (!p) continue;
+    const start = p.at + Math.max(0, r.start - p.start);
+    const end = p.at + Math.min(p.end, r.end) - p.start;
+    if (end > start) out.push({ ...r, start: roundTo(start, 3), end: roundTo(end, 3) });
+  }
+  return out;
+}
+
 /** The piece a condensed time falls in: the last one starting at or before it (a time in a gap: the piece before). */
 function pieceAt(plan: CondensedPlan, t: number): number {
   let lo = 0;

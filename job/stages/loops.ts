@@ -6,7 +6,7 @@ import { loopSpans } from './quality.js';
 /**
  * A second chance for the spans of a chunk where Whisper looped: each is transcribed once more, fresh (no prompt, no
  * text carried between windows, temperature fallback: what Whisper itself does to a window that fails, applied to the
- * whole span), and the second result replaces the first when it does not loop itself. Bounded: each span once, at most
+ * whole span), and the second result replaces the first when it holds text and does not loop itself. Bounded: each span once, at most
  * MAX_RETRIES spans a chunk; the quality filter then removes whatever loop is left. Runs right after a chunk's ASR,
  * where its audio is at hand, so the checkpointed result already holds the retries.
  */
@@ -43,10 +43,13 @@ export async function retryLoops(
     } finally {
       await rm(wav, { force: true });
     }
-    const shifted = second.segments.map((s) => shift(s, from)).filter((s) => middle(s) >= from && middle(s) < to);
-    const better = loopSpans(shifted).length === 0;
+    // The lines of the span are swapped, judged by their middle: the padding only gives the recogniser whole words.
+    const inside = (s: AsrSegment) => middle(s) >= span.start && middle(s) <= span.end;
+    const shifted = second.segments.map((s) => shift(s, from)).filter(inside);
+    // An empty answer is no better: the span held speech enough for Whisper to loop on.
+    const better = shifted.some((s) => s.text.trim()) && loopSpans(shifted).length === 0;
     retries.push({ start: span.start, end: span.end, kept: better ? 'second' : 'first' });
-    if (better) segments = [...segments.filter((s) => middle(s) < from || middle(s) >= to), ...shifted].sort((a, b) => a.start - b.start);
+    if (better) segments = [...segments.filter((s) => !inside(s)), ...shifted].sort((a, b) => a.start - b.start);
   }
   return { result: { ...result, segments }, retries };
 }

@@ -18,12 +18,14 @@ export interface ChunkResult {
 export function mergeChunks(results: readonly ChunkResult[]): Segment[] {
   const merged: Segment[] = [];
   for (const { chunk, result } of [...results].sort((a, b) => a.chunk.start - b.chunk.start)) {
+    const before = merged.length;
     for (const s of result.segments) {
       const segment = toSegment(s, chunk.start, result.language);
       if (!segment.text) continue;
       const middle = (segment.start + segment.end) / 2;
       if (middle < chunk.keepStart || middle >= chunk.keepEnd) continue;
-      const previous = merged[merged.length - 1];
+      // Only across a cut: repeats inside one chunk are the quality filter's to judge (and to list).
+      const previous = merged.length === before ? merged[merged.length - 1] : undefined;
       if (previous && isRepeat(previous, segment)) continue;
       merged.push(segment);
     }

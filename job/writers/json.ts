@@ -34,7 +34,13 @@
  *   "mode": "multitrack",
  *   "tracks": [{ "file": "craig.zip/1-alice_0.flac", "label": "Alice", "name": "Alice", "named_by": "context",
  *                "offset": 0, "duration": 14400, "speech": 2400.5, "kept": 2310.2, "bleed": 90.3 }],
- *   "markers": [{ "time": 754, "text": "the dragon wakes up" }]   // Craig's /note lines
+ *   "markers": [{ "time": 754, "text": "the dragon wakes up" }],  // Craig's /note lines
+ *   // when there are any:
+ *   "removed": [{ "start": 3601.2, "end": 3604, "text": "Merci d'avoir regardé cette vidéo.", "reason": "non-speech-phrase" }],
+ *                                      // repeated-line | repeated-words | compression | non-speech-phrase
+ *   "corrections": [{ "start": 83.1, "end": 83.6, "speaker": "Alice", "before": "Hectaron", "after": "Ektaron",
+ *                     "reason": "sounds-like", "detail": "sounds the same, 2 letters apart, no ordinary word" }],
+ *   "to_check": [{ "start": 95.2, "end": 95.7, "text": "Sylvaël", "likely": "Sylvaëlle" }]
  * }
  * ```
  */
@@ -75,6 +81,11 @@ export interface TranscriptJson {
   mode?: 'multitrack';
   tracks?: Array<{ file: string; label: string; name: string; named_by: string; offset: number; duration: number; speech: number; kept: number; bleed: number }>;
   markers?: Array<{ time: number; text: string }>;
+  /** What the quality filter took out (loops, words nobody said): nothing disappears silently. */
+  removed?: Array<{ start: number; end: number; speaker?: string; text: string; reason: string }>;
+  /** Glossary corrections, and the near misses left as they were. */
+  corrections?: Array<{ start: number; end: number; speaker?: string; before: string; after: string; reason: string; detail?: string }>;
+  to_check?: Array<{ start: number; end: number; speaker?: string; text: string; likely: string }>;
 }
 
 export function transcriptJson(t: Transcript): TranscriptJson {
@@ -118,6 +129,9 @@ export function transcriptJson(t: Transcript): TranscriptJson {
         }
       : {}),
     ...(t.markers && t.markers.length > 0 ? { markers: t.markers.map((m) => ({ time: roundMs(m.time), text: m.text })) } : {}),
+    ...(t.removed && t.removed.length > 0 ? { removed: t.removed.map((r) => ({ ...r, start: roundMs(r.start), end: roundMs(r.end) })) } : {}),
+    ...(t.corrections && t.corrections.length > 0 ? { corrections: t.corrections.map((c) => ({ ...c, start: roundMs(c.start), end: roundMs(c.end) })) } : {}),
+    ...(t.toCheck && t.toCheck.length > 0 ? { to_check: t.toCheck.map((n) => ({ ...n, start: roundMs(n.start), end: roundMs(n.end) })) } : {}),
   };
 }
 

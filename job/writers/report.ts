@@ -10,6 +10,18 @@ import { SPEAKER_MODEL_HINT } from '../engines/speaker-model.js';
 /** The Markdown lists this many low-confidence passages and warnings; report.json has the rest. */
 const LISTED_PASSAGES = 100;
 const LISTED_WARNINGS = 20;
+const LISTED_NAMES = 50;
+
+const REMOVAL_REASONS: Record<Report['removed']['list'][number]['reason'], string> = {
+  'repeated-line': 'the line before it, again (a loop)',
+  'repeated-words': 'words repeated inside the line (a loop)',
+  compression: 'too repetitive to be speech',
+  'non-speech-phrase': "a subtitler's phrase, over audio that is not clear speech",
+};
+
+function span(x: { start: number; end: number }): string {
+  return `${clock(Math.floor(x.start))}–${clock(Math.ceil(x.end))}`;
+}
 
 export function renderReportJson(r: Report): string {
   return `${JSON.stringify(r, null, 2)}\n`;
@@ -62,6 +74,30 @@ function needsAttention(r: Report): string[] {
     }
     const more = r.segments.lowConfidenceCount - LISTED_PASSAGES;
     if (more > 0) out.push('', `… and ${more} more, listed in report.json.`);
+    out.push('');
+  }
+  if (r.removed.count > 0) {
+    out.push(`### Lines removed (${r.removed.count})`, '');
+    out.push('Whisper repeated itself or wrote words nobody said here; they are left out of the transcript (transcript.json keeps them under `removed`).', '');
+    out.push('| When | Speaker | Text | Why |', '|---|---|---|---|');
+    for (const x of r.removed.list.slice(0, LISTED_PASSAGES)) out.push(`| ${span(x)} | ${cell(x.speaker ?? '—')} | ${cell(x.text)} | ${REMOVAL_REASONS[x.reason]} |`);
+    if (r.removed.count > LISTED_PASSAGES) out.push('', `… and ${r.removed.count - LISTED_PASSAGES} more, listed in transcript.json.`);
+    out.push('');
+  }
+  if (r.loopRetries.length > 0) {
+    out.push(`### Loops transcribed again (${r.loopRetries.length})`, '');
+    out.push('Whisper looped on these spans; each was transcribed once more, without the text before it as context.', '');
+    for (const x of r.loopRetries) {
+      out.push(`- ${span(x)}: ${x.kept === 'second' ? 'the second transcription was kept' : 'it looped again: the first was kept, and its repetitions removed'}`);
+    }
+    out.push('');
+  }
+  if (r.toCheck.count > 0) {
+    out.push(`### Names to check (${r.toCheck.count})`, '');
+    out.push('These sound somewhat like a glossary name, not enough to be changed. Where one is that name, add it to the name\'s aliases in context.yaml (`{ name: Sylvaëlle, aliases: [Sylvaël] }`) and the next run spells it right.', '');
+    out.push('| When | Speaker | Heard | Likely name |', '|---|---|---|---|');
+    for (const x of r.toCheck.list.slice(0, LISTED_PASSAGES)) out.push(`| ${span(x)} | ${cell(x.speaker ?? '—')} | ${cell(x.text)} | ${cell(x.likely)} |`);
+    if (r.toCheck.count > LISTED_PASSAGES) out.push('', `… and ${r.toCheck.count - LISTED_PASSAGES} more, listed in transcript.json.`);
     out.push('');
   }
   if (r.unmatchedClusters.length > 0) {
@@ -118,7 +154,23 @@ function details(r: Report): string[] {
   }
   const glossary = Object.entries(r.glossaryReplacements).sort((a, b) => b[1] - a[1]);
   if (glossary.length > 0) {
-    out.push('### Glossary corrections', '', glossary.map(([name, n]) => `${md(name)} ×${n}`).join(', '), '');
+    out.push(`### Glossary corrections (${r.corrections.count})`, '', glossary.map(([name, n]) => `${md(name)} ×${n}`).join(', '), '');
+    out.push('| When | Speaker | Heard | Written | Why |', '|---|---|---|---|---|');
+    for (const c of r.corrections.list.slice(0, LISTED_PASSAGES)) {
+      out.push(`| ${span(c)} | ${cell(c.speaker ?? '—')} | ${cell(c.before)} | ${cell(c.after)} | ${cell(c.reason === 'alias' ? `${c.detail ?? 'an alias'}` : `sounds like it: ${c.detail ?? ''}`)} |`);
+    }
+    if (r.corrections.count > LISTED_PASSAGES) out.push('', `… and ${r.corrections.count - LISTED_PASSAGES} more, listed in transcript.json.`);
+    out.push('');
+  }
+  if (r.prompt) {
+    out.push("### Whisper's prompt", '');
+    out.push(`Every 30 s window was given the glossary's names, within Whisper's budget: at most ${r.prompt.tokens} of ${r.prompt.budget} tokens, over ${plural(r.prompt.chunks, 'chunk')}.`);
+    if (r.prompt.leftOut.length > 0) {
+      const names = r.prompt.leftOut.slice(0, LISTED_NAMES).map((n) => `${md(n.name)}${n.chunks < r.prompt!.chunks ? ` (${n.chunks} of ${r.prompt!.chunks} chunks)` : ''}`);
+      const more = r.prompt.leftOut.length > LISTED_NAMES ? `, and ${r.prompt.leftOut.length - LISTED_NAMES} more (report.json)` : '';
+      out.push('', `Left out for lack of room (the players go first, then the characters and places named in the chunk before): ${names.join(', ')}${more}. They are still corrected afterwards; to give Whisper other names, shorten the glossary.`);
+    }
+    out.push('');
   }
   out.push('### Stages', '', '| Stage | Seconds |', '|---|---|');
   for (const s of r.stages) out.push(`| ${s.stage} | ${s.seconds.toFixed(1)} |`);

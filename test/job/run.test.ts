@@ -107,7 +107,7 @@ test('settings reach the ASR engine: the glossary prompt, the language rule, bea
   assert.deepEqual(asked.allowedLanguages, ['fr', 'en']);
   assert.equal(asked.beamSize, 3);
   assert.equal(asked.threads, 2);
-  assert.equal(asked.prompt, buildPrompt(context, 'fr'));
+  assert.equal(asked.prompt, buildPrompt(context, 'fr').text);
   for (const name of ['Camille', 'Hugo', 'Eldrin', 'Port-Sombre', 'Val-de-Brume']) assert.ok(asked.prompt?.includes(name), `${name} in the prompt`);
 
   const single = new ScriptedAsr();
