@@ -48,9 +48,10 @@ RUN npx tsc -p tsconfig.build.json \
            node_modules/onnxruntime-node/bin/napi-v*/linux/arm64
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
-# ffmpeg decodes the recordings; libgomp1 is whisper-cli's OpenMP runtime.
+# ffmpeg decodes the recordings; libgomp1 is whisper-cli's OpenMP runtime; the word lists tell the glossary which
+# words are ordinary French and English (job/stages/wordlist.ts).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates ffmpeg libgomp1 \
+ && apt-get install -y --no-install-recommends ca-certificates ffmpeg libgomp1 wfrench wamerican wbritish \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ARG WHISPER_MODEL=large-v3-turbo
@@ -71,5 +72,6 @@ RUN "$WHISPER_CLI" --help > /tmp/whisper-help 2>&1 && grep -q '^usage:' /tmp/whi
  && grep '^load_backend: loaded CPU backend from ' /tmp/whisper-help && rm /tmp/whisper-help \
  && node --input-type=module -e "const m = await import('/app/dist/job/engines/whisper-model.js'); console.log('whisper model:', m.resolveWhisperModel({ dir: process.env.WHISPER_MODEL_DIR, size: process.env.WHISPER_MODEL_SIZE }));" \
  && node --input-type=module -e "const m = await import('/app/dist/job/engines/embedder-onnx.js'); const e = await m.OnnxSpeakerEmbedder.create({ modelPath: process.env.SPEAKER_MODEL_PATH }); console.log('speaker model:', e.description);" \
- && ffmpeg -hide_banner -version | head -n 1
+ && ffmpeg -hide_banner -version | head -n 1 \
+ && node --input-type=module -e "const m = await import('/app/dist/job/stages/wordlist.js'); const w = await m.loadOrdinaryWords(['fr']); if (w.missing.length) throw new Error('no word list for ' + w.missing); console.log('word lists:', w.files.join(' '));"
 ENTRYPOINT ["node", "/app/dist/job/main.js"]

@@ -48,6 +48,7 @@ describe('Dockerfile', () => {
   test('the runtime installs ffmpeg and whisper-cli runtime library, and no compiler', () => {
     assert.match(runs(runtime), /apt-get install[^\n]*\bffmpeg\b/);
     assert.match(runs(runtime), /apt-get install[^\n]*\blibgomp1\b/);
+    for (const list of ['wfrench', 'wamerican', 'wbritish']) assert.match(runs(runtime), new RegExp(`apt-get install[^\\n]*\\b${list}\\b`), `${list}: the glossary's ordinary words`);
     assert.doesNotMatch(runs(runtime), /\b(g\+\+|cmake|build-essential)\b/);
   });
 
