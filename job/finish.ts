@@ -13,9 +13,9 @@ import { applyGlossary } from './stages/glossary.js';
 import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
-import type { Removal, Segment, SpeakerTurn, Transcript } from './transcript.js';
+import type { Removal, Segment, Transcript } from './transcript.js';
 import { loadOrdinaryWords, WORDLIST_HINT } from './stages/wordlist.js';
-import { filterLane } from './stages/quality.js';
+import { filterLane, nameRemovals } from './stages/quality.js';
 
 /**
  * The finish phase, run by one task once every chunk has its result: merge each lane's chunks back onto the session's
@@ -104,7 +104,7 @@ export async function finishSession(
     sources: facts.sources,
     model: { asr: deps.asr.description, vad: deps.vad.description, ...(speakers?.embedder && turns ? { embedder: speakers.embedder } : {}) },
     ...(multitrack ? { mode: 'multitrack' as const, tracks: facts.tracks ?? [], markers: facts.markers } : {}),
-    ...(removed.length > 0 ? { removed: removed.map((r) => withSpeaker(r, turns)).sort((a, b) => a.start - b.start) } : {}),
+    ...(removed.length > 0 ? { removed: nameRemovals(removed, turns) } : {}),
     ...(corrected.corrections.length > 0 ? { corrections: corrected.corrections } : {}),
     ...(corrected.toCheck.length > 0 ? { toCheck: corrected.toCheck } : {}),
   };
@@ -132,14 +132,6 @@ export async function finishSession(
   });
   const outputs = await writeOutputs(run, transcript, report, settings, deps);
   return { transcript, outputs, timings: timings(), wallSeconds: wall(), speechSeconds: facts.speechSeconds, warnings };
-}
-
-/** A removal in a mixed session gets the name of who was speaking then, when the speakers are known. */
-function withSpeaker(r: Removal, turns: readonly SpeakerTurn[] | undefined): Removal {
-  if (r.speaker || !turns) return r;
-  const middle = (r.start + r.end) / 2;
-  const turn = turns.find((t) => t.start <= middle && middle < t.end);
-  return turn ? { ...r, speaker: turn.speaker } : r;
 }
 
 function named(s: Segment, speaker: string): Segment {

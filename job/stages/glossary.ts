@@ -103,9 +103,6 @@ interface Token {
   capital: boolean;
 }
 
-/** Elided words that stick to the next one with an apostrophe: "l'Ectaron" is "l'" then the name. */
-const CLITICS = new Set(['l', 'd', 'j', 'm', 'n', 's', 't', 'c', 'qu', 'jusqu', 'lorsqu', 'puisqu']);
-
 function findEdits(text: string, targets: readonly Target[], judge: Judge): { edits: Edit[]; near: Array<{ from: number; to: number; name: string }> } {
   const edits: Edit[] = [];
   const taken: Array<[number, number]> = [];
@@ -134,7 +131,7 @@ function findEdits(text: string, targets: readonly Target[], judge: Judge): { ed
       const window = tokens.slice(i, i + size);
       const from = window[0]!.from;
       const to = window[size - 1]!.to;
-      if (!free(from, to) || !joinedByName(text, window) || isClitic(text, tokens[i]!)) continue;
+      if (!free(from, to) || !joinedByName(text, window)) continue;
       const verdict = judge.best(window);
       if (!verdict) continue;
       if (verdict.accept) {
@@ -155,10 +152,6 @@ function findEdits(text: string, targets: readonly Target[], judge: Judge): { ed
 function joinedByName(text: string, window: readonly Token[]): boolean {
   for (let k = 1; k < window.length; k++) if (!/^[\s'’-]+$/.test(text.slice(window[k - 1]!.to, window[k]!.from))) return false;
   return true;
-}
-
-function isClitic(text: string, token: Token): boolean {
-  return CLITICS.has(token.folded) && /^['’]/.test(text.slice(token.to, token.to + 1));
 }
 
 interface Verdict {

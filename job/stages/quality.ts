@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import type { SpeechRegion } from '../engines/vad.js';
-import type { Removal, Segment, Word } from '../transcript.js';
+import type { Removal, Segment, SpeakerTurn, Word } from '../transcript.js';
 import { foldText } from './fold.js';
 
 /**
@@ -9,13 +9,16 @@ import { foldText } from './fold.js';
  *   repeated-line     the same line three times or more in a row (five for a line of one or two words, which several
  *                     people may say in turn): the first is kept;
  *   repeated-words    a run of words repeated inside a line ("je vais je vais je vais je vais…"): the first kept;
- *   compression       a line that still compresses more than 2.4 times (Whisper's own threshold for a failed window);
+ *   compression       a line of 60 bytes or more that still compresses more than 2.4 times (Whisper's own threshold
+ *                     for a failed window);
  *   non-speech-phrase what Whisper learnt from subtitled videos ("Sous-titres réalisés par la communauté
  *                     d'Amara.org", "Thanks for watching") where the audio under it is not clear speech.
  * Ordinary repetition survives: "non, non, non !", a chant said twice, a roll said again. Nothing disappears
  * silently: every removal is returned with its time, text and reason. Pure.
  */
 export const COMPRESSION_RATIO_MAX = 2.4;
+/** Whisper judges a 30 s window's text; a short line ("Ahhhhhhhhhhhh !") compresses well and is still speech. */
+const COMPRESSION_MIN_BYTES = 60;
 /** Speech probability, weighted by how much of a line the VAD's regions cover, above which a line is clear speech. */
 export const CLEAR_SPEECH = 0.75;
 
@@ -84,7 +87,7 @@ export function filterLane(segments: readonly Segment[], speech: readonly Speech
       s = cut.segment;
     }
     // 3. What is still repetitive enough to compress well is no line anyone said.
-    if (compressionRatio(s.text) > COMPRESSION_RATIO_MAX) {
+    if (tooRepetitive(s.text)) {
       remove(s, 'compression');
       continue;
     }
@@ -98,13 +101,25 @@ export function filterLane(segments: readonly Segment[], speech: readonly Speech
   return { segments: out, removed: removed.sort((a, b) => a.start - b.start) };
 }
 
+/** Removals in time order, each with the name of who was speaking then (mixed sessions: the diarization's turns). */
+export function nameRemovals(removed: readonly Removal[], turns: readonly SpeakerTurn[] | undefined): Removal[] {
+  return removed
+    .map((r) => {
+      if (r.speaker || !turns) return r;
+      const middle = (r.start + r.end) / 2;
+      const turn = turns.find((t) => t.start <= middle && middle < t.end);
+      return turn ? { ...r, speaker: turn.speaker } : r;
+    })
+    .sort((a, b) => a.start - b.start);
+}
+
 /** Where a chunk's result loops (rules 1–3), for a second transcription: spans in the result's own times, merged. */
 export function loopSpans(lines: ReadonlyArray<Pick<Segment, 'start' | 'end' | 'text'>>): Array<{ start: number; end: number }> {
   const spans: Array<{ start: number; end: number }> = [];
   for (const run of runsOfSameLine(lines)) {
     const words = foldText(run[0]!.text).split(' ').length;
     if (run.length >= (words <= SHORT_LINE_WORDS ? SHORT_LINE_RUN : LINE_RUN)) spans.push({ start: run[0]!.start, end: run[run.length - 1]!.end });
-    else for (const s of run) if (repeatedRun(words_(s.text)) || compressionRatio(s.text) > COMPRESSION_RATIO_MAX) spans.push({ start: s.start, end: s.end });
+    else for (const s of run) if (repeatedRun(words_(s.text)) || tooRepetitive(s.text)) spans.push({ start: s.start, end: s.end });
   }
   const merged: Array<{ start: number; end: number }> = [];
   for (const span of spans.sort((a, b) => a.start - b.start)) {
@@ -125,6 +140,10 @@ function runsOfSameLine<T extends Pick<Segment, 'text'>>(lines: readonly T[]): T
     else runs.push([line]);
   }
   return runs;
+}
+
+function tooRepetitive(text: string): boolean {
+  return Buffer.byteLength(text) >= COMPRESSION_MIN_BYTES && compressionRatio(text) > COMPRESSION_RATIO_MAX;
 }
 
 /** zlib's ratio, as Whisper computes it on a window's text. */

@@ -89,6 +89,21 @@ test('ordinary words are never changed alone; inside a name whose other words ar
   assert.deepEqual(segments.map((s) => s.text), ['Un silure dans le lac.', 'Le vert de la potion.', 'La citadelle est en ruine.', 'On arrive à la Citadelle de Verre.', "L'Ordre du Silure nous attend."]);
 });
 
+test('names of three letters are never matched by sound; names of five or fewer allow one letter', async () => {
+  const ordinary = await ordinaryWords();
+  const small = parseSessionContext('glossary: {characters: [Zug, Kiara]}').context;
+  const { segments } = applyGlossary([{ start: 0, end: 1, text: 'Zugg et Quiara arrivent.' }], glossaryEntries(small), { ordinary });
+  assert.equal(segments[0]!.text, 'Zugg et Quiara arrivent.');
+  const { segments: one } = applyGlossary([{ start: 0, end: 1, text: 'Kiarra arrive.' }], glossaryEntries(small), { ordinary });
+  assert.equal(one[0]!.text, 'Kiara arrive.');
+});
+
+test('a name heard with an article stuck to it is the name: "d\'Aldor" → Daldor', async () => {
+  const ordinary = await ordinaryWords();
+  const { segments } = applyGlossary([{ start: 0, end: 1, text: "Voici d'Aldor et l'Ectaron." }], glossaryEntries(parseSessionContext('glossary: {characters: [Daldor, Ektaron]}').context), { ordinary });
+  assert.equal(segments[0]!.text, "Voici Daldor et l'Ektaron.");
+});
+
 test('near misses are left as they are and listed to check with the likely name; player names count as names', async () => {
   const ordinary = await ordinaryWords();
   const { segments, toCheck } = applyGlossary(

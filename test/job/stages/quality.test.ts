@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compressionRatio, filterLane, loopSpans } from '../../../job/stages/quality.js';
+import { compressionRatio, filterLane, loopSpans, nameRemovals } from '../../../job/stages/quality.js';
 import type { Segment } from '../../../job/transcript.js';
 import type { SpeechRegion } from '../../../job/engines/vad.js';
 
@@ -32,6 +32,8 @@ const cases: Case[] = [
   { name: 'a clause said three times survives', segments: lines('Un deux trois, un deux trois, un deux trois, soleil !'), kept: ['Un deux trois, un deux trois, un deux trois, soleil !'], removed: [] },
   { name: 'one word eleven times is a loop', segments: lines('non non non non non non non non non non non'), kept: ['non'], removed: [['repeated-words', 'non non non non non non non non non non']] },
   { name: 'a line that compresses more than 2.4 times goes', segments: lines('Hahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahaha', 'Il rit.'), kept: ['Il rit.'], removed: [['compression', 'Hahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahahaha']] },
+  { name: 'a line of 80 bytes that compresses 3.1 times goes', segments: lines('Hahahahahahahahahahahahahahahahahahaha, hihihihihihihihihihihihihi, hohohohoho !'), kept: [], removed: [['compression', 'Hahahahahahahahahahahahahahahahahahaha, hihihihihihihihihihihihihi, hohohohoho !']] },
+  { name: 'a short scream stays, however well it compresses', segments: lines('Ahhhhhhhhhhhhhhhhhhhhhhhhhhhhhh !'), kept: ['Ahhhhhhhhhhhhhhhhhhhhhhhhhhhhhh !'], removed: [] },
   { name: 'an ordinary long line stays', segments: lines("Le dragon ouvre un œil, vous sentez la chaleur de son souffle avant même qu'il ne bouge, et le sol tremble."), kept: ["Le dragon ouvre un œil, vous sentez la chaleur de son souffle avant même qu'il ne bouge, et le sol tremble."], removed: [] },
   { name: "Amara's credit over music (weak speech) goes", segments: lines('Fin de la session.', amara), speech: [{ start: 0, end: 1.8, probability: 0.95 }, { start: 2, end: 3.8, probability: 0.55 }], kept: ['Fin de la session.'], removed: [['non-speech-phrase', amara]] },
   { name: "Amara's credit over silence goes", segments: lines('Fin de la session.', amara), speech: [{ start: 0, end: 1.8, probability: 0.95 }], kept: ['Fin de la session.'], removed: [['non-speech-phrase', amara]] },
@@ -73,4 +75,17 @@ test('loop spans: where a chunk result loops, merged, for a second transcription
 test("compression ratio as Whisper computes it (zlib): a loop compresses, a sentence does not", () => {
   assert.ok(compressionRatio('la la la la la la la la la la la la la la la la la la la la la la') > 2.4);
   assert.ok(compressionRatio("Le dragon ouvre un œil et la salle entière retient son souffle.") < 1.5);
+});
+
+test('removals take the name of who was speaking, in time order', () => {
+  const turns = [{ start: 0, end: 10, speaker: 'Camille' }, { start: 10, end: 20, speaker: 'Hugo' }];
+  const named = nameRemovals(
+    [
+      { start: 12, end: 14, text: 'b', reason: 'repeated-line' },
+      { start: 2, end: 4, text: 'a', reason: 'repeated-line' },
+      { start: 25, end: 26, text: 'c', reason: 'compression', speaker: 'Léa' },
+    ],
+    turns,
+  );
+  assert.deepEqual(named.map((r) => [r.text, r.speaker]), [['a', 'Camille'], ['b', 'Hugo'], ['c', 'Léa']]);
 });
