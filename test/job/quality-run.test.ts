@@ -18,6 +18,8 @@ import { runSession, type RunDeps } from '../../job/run.js';
 import { dialogueWav, scratchDir } from '../support/fixtures.js';
 import { wavSeconds } from '../support/scripted-asr.js';
 import { testSettings } from '../support/run-settings.js';
+import { TINY_DIMS, writeGgmlModel } from '../support/ggml-model.js';
+import { readWhisperVocab } from '../../job/engines/whisper-vocab.js';
 
 const loop = "Je vais voir ce qu'il y a derrière la porte.";
 const line = (start: number, end: number, text: string): AsrSegment => ({
@@ -33,6 +35,11 @@ class LoopingAsr implements AsrEngine {
   readonly description = 'looping test ASR';
   readonly calls: AsrOptions[] = [];
   constructor(private readonly second: 'clean' | 'loops') {}
+  /** Whisper's budget, counted with a real ggml vocabulary (the tiny random model's), as the whisper engine counts. */
+  promptBudget() {
+    const v = readWhisperVocab(vocabModel);
+    return { tokens: 224 - 1 - 64, count: (t: string) => v.countTokens(t) };
+  }
   async transcribe(wav: string, options: AsrOptions): Promise<AsrResult> {
     const seconds = wavSeconds(await readFile(wav));
     this.calls.push(options);
@@ -47,8 +54,11 @@ class LoopingAsr implements AsrEngine {
 }
 
 let vad: SileroVad;
+let vocabModel: string;
 before(async () => {
   vad = await SileroVad.create();
+  vocabModel = join(scratchDir(), 'ggml-tiny-vocab.bin');
+  await writeGgmlModel(vocabModel, TINY_DIMS, { seed: 1 });
 });
 
 async function run(name: string, second: 'clean' | 'loops') {
@@ -57,8 +67,8 @@ async function run(name: string, second: 'clean' | 'loops') {
   const input = join(root, 'in');
   mkdirSync(join(input, 'context'), { recursive: true });
   copyFileSync(wav, join(input, 'dialogue.wav'));
-  // 150 places: more than Whisper's prompt holds.
-  const places = Array.from({ length: 150 }, (_, i) => `Lieu${i}`).join(', ');
+  // 300 places: far more than Whisper's prompt holds.
+  const places = Array.from({ length: 300 }, (_, i) => `Lieu${i}`).join(', ');
   writeFileSync(join(input, 'context', 'context.yaml'), `speakers: [{id: ines, name: Inès}]\nglossary:\n  characters: [Ektaron, Sylvaëlle]\n  places: [${places}]\n`);
   const asr = new LoopingAsr(second);
   const output = join(root, 'out');
@@ -103,7 +113,10 @@ test('a looping chunk: transcribed once more, the second kept; the glossary corr
   assert.equal(report.toCheck.count, 1);
   assert.match(md, /### Names to check \(1\)\n\n.*aliases.*\n\n\| When \| Speaker \| Heard \| Likely name \|\n\|---\|---\|---\|---\|\n\| \d:\d\d:\d\d–\d:\d\d:\d\d \| — \| Sylvaël \| Sylvaëlle \|/);
   // The prompt: 150 places do not fit; the report says which stayed out.
-  assert.ok(report.prompt.tokens <= report.prompt.budget && report.prompt.leftOut.length > 0, JSON.stringify(report.prompt).slice(0, 200));
+  assert.equal(report.prompt.budget, 159);
+  assert.ok(report.prompt.tokens <= 159 && report.prompt.tokens > 150, `${report.prompt.tokens} tokens`);
+  assert.equal(readWhisperVocab(vocabModel).countTokens(asr.calls[0]!.prompt!), report.prompt.tokens, 'what was sent is what the report says');
+  assert.ok(report.prompt.leftOut.length > 250, `${report.prompt.leftOut.length} left out`);
   assert.ok(report.prompt.leftOut.some((n: { name: string }) => n.name === 'Lieu149'));
   assert.ok(!report.prompt.leftOut.some((n: { name: string }) => n.name === 'Inès' || n.name === 'Ektaron'), 'players and characters go first');
   const first = report.prompt.leftOut[0].name as string;
