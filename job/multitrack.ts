@@ -50,9 +50,13 @@ export async function planLaneTracks(run: RunContext, settings: RunSettings, dep
   const dir = join(deps.workDir, 'tracks');
   await mkdir(dir, { recursive: true });
 
-  const { decoded, skipped } = await run.stage('decode', 'Decode', () => decodeTracks(plan.tracks, dir, deps, (f) => progress.update(f)));
-  for (const s of skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
-  if (decoded.length === 0) throw new InputError(`No track could be decoded: ${skipped.map((s) => `${s.name} (${s.reason})`).slice(0, 20).join('; ')}. Upload the recordings again.`);
+  // Inside the stage: a session none of whose tracks decodes is the decode stage's input error (no retry helps).
+  const { decoded, skipped } = await run.stage('decode', 'Decode', async () => {
+    const result = await decodeTracks(plan.tracks, dir, deps, (f) => progress.update(f));
+    for (const s of result.skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
+    if (result.decoded.length === 0) throw new InputError(`No track could be decoded: ${result.skipped.map((s) => `${s.name} (${s.reason})`).slice(0, 20).join('; ')}. Upload the recordings again.`);
+    return result;
+  });
 
   const heard: HeardTrack[] = await run.stage('vad', 'Speech', async () => {
     const out: Array<DecodedTrack & { regions: SpeechRegion[]; energies: Float32Array }> = [];

@@ -17,7 +17,7 @@ import { ffmpegTools } from '../../job/engines/ffmpeg.js';
 import { SileroVad, type VadEngine } from '../../job/engines/silero-vad.js';
 import type { PcmFile } from '../../job/audio/pcm.js';
 import { silentProgress } from '../../job/progress.js';
-import { runSession, type RunDeps, type RunOutcome, type RunSettings } from '../../job/run.js';
+import { runSession, StageError, type RunDeps, type RunOutcome, type RunSettings } from '../../job/run.js';
 import { diarizationErrorRate, segmentNameAccuracy, type LabelledTurn } from '../support/der.js';
 import { scratchDir } from '../support/fixtures.js';
 import { craigInfo, craigName, multitrackSession, writeTracks, type MultitrackSession } from '../support/multitrack-session.js';
@@ -366,5 +366,29 @@ describe('bad input: a clear message naming the file, the other tracks still tra
     assert.deepEqual(names, new Set(['Camille', 'alice_w']));
     assert.deepEqual(ran.outcome.transcript.tracks!.map((t) => t.file), ['1-camille_mj.flac', '2-alice_w.flac', '4-bobby_4242.flac', '5-hugo_r.flac']);
   });
-});
 
+  it('no track decodes: the decode stage fails with an input error (no retry helps), naming the files', async () => {
+    const session = await multitrackSession({ seed: 5, seconds: 40, overlap: { every: 1000, seconds: 0 } });
+    const dir = await craigFolder('none', session);
+    // ffprobe (the real one) sees audio; the decoder (a stand-in that fails as ffmpeg does on damaged data) reads none.
+    const failing = join(scratchDir(), 'failing-ffmpeg');
+    writeFileSync(failing, '#!/bin/sh\necho "Invalid data found when processing input" >&2\nexit 1\n', { mode: 0o755 });
+    const deps: RunDeps = {
+      input: new FileStore(dir),
+      output: new FileStore(join(scratchDir(), 'mt-none', 'out')),
+      asr: new SpeechIslandsAsr(),
+      vad,
+      tools: { ...ffmpegTools(), ffmpeg: failing },
+      log: memoryLogger(),
+      progress: silentProgress,
+      workDir: join(scratchDir(), 'mt-none', 'work'),
+    };
+    await assert.rejects(runSession(settings, deps), (err: unknown) => {
+      assert.ok(err instanceof StageError, String(err));
+      assert.equal(err.stage, 'decode');
+      assert.ok(err.isInputError, 'an input error: Cloud Run is not asked to retry');
+      assert.match(err.message, /No track could be decoded: 1-camille_mj\.flac \(.*Invalid data found.*\); .*Upload the recordings again\./);
+      return true;
+    });
+  });
+});
