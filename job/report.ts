@@ -43,6 +43,23 @@ export interface ReportSpeaker {
   source: string;
 }
 
+/** How the recap went: written, failed (the reason says what to do) or skipped; what it cost; what was dropped. */
+export interface ReportRecap {
+  status: 'written' | 'failed' | 'skipped';
+  /** Which model, where. */
+  model: string;
+  reason?: string;
+  requests: number;
+  /** Parts the transcript was cut into to fit the model's window (1: one request). */
+  parts: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Estimated from the model's list price, US dollars; absent when no price is known (local servers). */
+  costUsd?: number;
+  /** Quotes not in the transcript near their time, and events or quotes past the end of the session: left out. */
+  dropped: { quotes: number; times: number };
+}
+
 export interface Report {
   version: typeof REPORT_VERSION;
   session: string;
@@ -77,6 +94,8 @@ export interface Report {
   markers: Marker[];
   /** Parallel tasks the run was planned for (1 locally). */
   tasks: number;
+  /** Present when a recap was asked for. */
+  recap?: ReportRecap;
 }
 
 export interface ReportFacts {
@@ -94,6 +113,7 @@ export interface ReportFacts {
   mode?: Report['mode'];
   trackSuggestions?: readonly string[];
   tasks?: number;
+  recap?: ReportRecap;
 }
 
 export function buildReport(t: Transcript, facts: ReportFacts): Report {
@@ -148,6 +168,7 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
     trackSuggestions: [...(facts.trackSuggestions ?? [])],
     markers: [...(t.markers ?? [])],
     tasks: facts.tasks ?? 1,
+    ...(facts.recap ? { recap: { ...facts.recap, dropped: { ...facts.recap.dropped } } } : {}),
   };
 }
 

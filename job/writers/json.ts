@@ -34,11 +34,15 @@
  *   "mode": "multitrack",
  *   "tracks": [{ "file": "craig.zip/1-alice_0.flac", "label": "Alice", "name": "Alice", "named_by": "context",
  *                "offset": 0, "duration": 14400, "speech": 2400.5, "kept": 2310.2, "bleed": 90.3 }],
- *   "markers": [{ "time": 754, "text": "the dragon wakes up" }]   // Craig's /note lines
+ *   "markers": [{ "time": 754, "text": "the dragon wakes up" }],  // Craig's /note lines
+ *   // when a recap was written (RECAP, or recap: true in _READY):
+ *   "recap": { "language": "fr", "model": "gemini-3.5-flash on Vertex AI (europe-west1)", "previously": "…",
+ *              "events": [{ "time": 83.12, "text": "…" }], "characters": [{ "name": "Eldrin", "note": "…" }],
+ *              "places": [ … ], "items": [ … ], "threads": ["…"], "quotes": [{ "time": 83.12, "speaker": "Hugo", "text": "…" }] }
  * }
  * ```
  */
-import type { Segment, Transcript, Word } from '../transcript.js';
+import type { Recap, Segment, Transcript, Word } from '../transcript.js';
 import { roundMs } from './time.js';
 import { roundTo } from '../round.js';
 
@@ -75,6 +79,7 @@ export interface TranscriptJson {
   mode?: 'multitrack';
   tracks?: Array<{ file: string; label: string; name: string; named_by: string; offset: number; duration: number; speech: number; kept: number; bleed: number }>;
   markers?: Array<{ time: number; text: string }>;
+  recap?: Recap;
 }
 
 export function transcriptJson(t: Transcript): TranscriptJson {
@@ -118,11 +123,26 @@ export function transcriptJson(t: Transcript): TranscriptJson {
         }
       : {}),
     ...(t.markers && t.markers.length > 0 ? { markers: t.markers.map((m) => ({ time: roundMs(m.time), text: m.text })) } : {}),
+    ...(t.recap ? { recap: recapJson(t.recap) } : {}),
   };
 }
 
 export function renderJson(t: Transcript): string {
   return `${JSON.stringify(transcriptJson(t))}\n`;
+}
+
+function recapJson(r: Recap): Recap {
+  return {
+    language: r.language,
+    model: r.model,
+    previously: r.previously,
+    events: r.events.map((e) => ({ time: roundMs(e.time), text: e.text })),
+    characters: r.characters,
+    places: r.places,
+    items: r.items,
+    threads: r.threads,
+    quotes: r.quotes.map((q) => ({ time: roundMs(q.time), ...(q.speaker !== undefined ? { speaker: q.speaker } : {}), text: q.text })),
+  };
 }
 
 function jsonSegment(s: Segment): JsonSegment {
