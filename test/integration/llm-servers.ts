@@ -142,8 +142,18 @@ export const PAST_THE_END = '9:59:59';
  * line quoted word for word, then an invented quote and an event past the end of the session. Given the recaps of
  * a session's parts (a merge), it puts their events and quotes together, and invents the same two again.
  */
-export function recapFromPrompt(input: string) {
-  const parts = [...input.matchAll(/^Part \d+: (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as ReturnType<typeof recapFromPrompt>);
+export interface FakeRecap {
+  previously: string;
+  events: Array<{ time: string; text: string }>;
+  characters: Array<{ name: string; note: string }>;
+  places: Array<{ name: string; note: string }>;
+  items: Array<{ name: string; note: string }>;
+  threads: string[];
+  quotes: Array<{ time: string; speaker: string; text: string }>;
+}
+
+export function recapFromPrompt(input: string): FakeRecap {
+  const parts = [...input.matchAll(/^Part \d+: (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as FakeRecap);
   if (parts.length > 0) {
     return {
       previously: `Précédemment, en ${parts.length} parties : ${parts.map((p) => p.previously).join(' ')}`,
