@@ -20,7 +20,8 @@ export interface Dropped {
 
 export function verifyRecap(draft: RecapDraft, transcript: { duration: number; segments: readonly Segment[] }, about: { language: string; model: string }): { recap: Recap; dropped: Dropped } {
   const dropped: Dropped = { quotes: 0, times: 0 };
-  const within = (t: number | undefined): t is number => t !== undefined && t >= 0 && t <= transcript.duration + 1;
+  // The prompt's times are rounded down, so a real one is never past the session's length.
+  const within = (t: number | undefined): t is number => t !== undefined && t >= 0 && t <= transcript.duration;
 
   const events: RecapEvent[] = [];
   for (const e of draft.events) {
