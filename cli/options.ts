@@ -70,6 +70,8 @@ export interface CliUpload {
   to: string[];
   /** The input bucket's name (no gs://). */
   bucket: string;
+  /** `recap: true` in _READY. */
+  recap: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -88,6 +90,7 @@ export function parseUpload(args: readonly string[], env: Env): CliUpload | { co
         context: { type: 'string' },
         to: { type: 'string', multiple: true },
         bucket: { type: 'string' },
+        recap: { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -112,6 +115,7 @@ export function parseUpload(args: readonly string[], env: Env): CliUpload | { co
     context: parsed.values.context,
     to: (parsed.values.to ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean),
     bucket,
+    recap: Boolean(parsed.values.recap),
     json: Boolean(parsed.values.json),
     quiet: Boolean(parsed.values.quiet),
   };
@@ -119,7 +123,7 @@ export function parseUpload(args: readonly string[], env: Env): CliUpload | { co
 
 export function uploadUsage(): string {
   return [
-    'Usage: jdr-transcriber upload <folder> --session NAME [--context FILE] [--to EMAIL[,EMAIL…]] [--bucket BUCKET]',
+    'Usage: jdr-transcriber upload <folder> --session NAME [--context FILE] [--to EMAIL[,EMAIL…]] [--bucket BUCKET] [--recap]',
     '',
     'Sends a session to the input bucket: the recordings at the top of <folder>, context.yaml (default',
     '<folder>/context/context.yaml) with the voice samples it names, then sessions/NAME/_READY, which starts the run.',
@@ -128,6 +132,7 @@ export function uploadUsage(): string {
     `  ${'--context FILE'.padEnd(28)} A context.yaml elsewhere than <folder>/context/`,
     `  ${'--to EMAIL'.padEnd(28)} Who receives the transcript (repeat or separate with commas; default: the deployment's)`,
     `  ${'--bucket BUCKET'.padEnd(28)} The input bucket [INPUT_BUCKET]`,
+    `  ${'--recap'.padEnd(28)} Ask for the session recap (recap.md, by Gemini on Vertex AI) for this session`,
     `  ${'--json'.padEnd(28)} Log one JSON object per line (default when not on a terminal)`,
     `  ${'--quiet, -q'.padEnd(28)} Only warnings and errors`,
   ].join('\n');
