@@ -54,7 +54,7 @@ export class VertexRecapModel implements RecapModel {
           responseMimeType: 'application/json',
           responseJsonSchema: request.schema,
           maxOutputTokens: request.maxOutputTokens,
-          temperature: 0.2,
+          // No temperature: Google advises Gemini 3 models' default (1.0), lower values making them loop.
           abortSignal: request.signal,
         },
       });

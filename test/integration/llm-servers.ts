@@ -22,8 +22,8 @@ export interface LlmRequest {
   input: string;
 }
 
-/** An HTTP answer, or `{ hangUp: true }` to close the connection without one (a network failure). */
-export type Reply = { status: number; body: unknown } | { hangUp: true };
+/** An HTTP answer, `{ hangUp: true }` to close the connection without one (a network failure), or `{ stall: true }` never to answer. */
+export type Reply = { status: number; body: unknown } | { hangUp: true } | { stall: true };
 
 export interface LlmServer {
   /** Vertex: the SDK's `httpOptions.baseUrl`; OpenAI: the client's `baseURL` (…/v1). */
@@ -84,6 +84,7 @@ async function start(
         req.socket.destroy();
         return;
       }
+      if ('stall' in reply) return;
       res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(reply.body));
     });
   });

@@ -107,6 +107,17 @@ test('a run with a recap model: the named transcript goes to it after the glossa
   assert.deepEqual(outcome.warnings.filter((w) => /Recap/.test(w)), []);
 });
 
+test('the recap reads the transcript after the glossary: names as the glossary spells them', async () => {
+  // The speech-islands ASR writes "mot<i>.<k>"; the glossary turns one of its words into a name.
+  writeFileSync(join(demo.dir, 'context', 'alias.yaml'), `${DEMO_CONTEXT}  characters: [Eldrin, { name: Ektaron, aliases: ["mot0.1"] }]\n`.replace('  characters: [Eldrin]\n', ''));
+  const from = vertex.requests.length;
+  const outcome = await runSession(settings, deps('glossary', { context: { store: new FileStore(join(demo.dir, 'context')), key: 'alias.yaml', explicit: true } }));
+  assert.deepEqual(outcome.warnings.filter((w) => /alias\.yaml/.test(w)), [], 'the context parsed');
+  const input = vertex.requests[from]!.input;
+  assert.match(input, /^\[0:00:0\d\] \S+: mot0\.0 Ektaron mot0\.2/m);
+  assert.doesNotMatch(input, /mot0\.1/);
+});
+
 test('a model that refuses (403) costs the recap, not the transcript: a warning says what to do', async () => {
   vertex.queue(vertexError(403, 'PERMISSION_DENIED', "Permission 'aiplatform.endpoints.predict' denied"));
   const d = deps('refused');

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { parseSessionContext } from '../../../lib/contracts/context.js';
+import { AbortedError } from '../../../lib/errors.js';
 import { OpenAiRecapModel } from '../../../job/engines/recap-openai.js';
 import { VertexRecapModel } from '../../../job/engines/recap-vertex.js';
 import { writeRecap, type RecapInput, type RecapSettings } from '../../../job/stages/recap.js';
@@ -170,6 +171,16 @@ describe('recap stage, Vertex AI', () => {
     assert.match(outcome.reason!, /Vertex AI could not be reached \(.+\) after 3 tries: check the network/);
     const closed = new VertexRecapModel({ project: 'jdr-test', location: 'europe-west1', model: 'gemini-3.5-flash', baseUrl: `http://127.0.0.1:${await closedPort()}/`, googleAuthOptions: loopbackGoogleAuth() });
     assert.match((await writeRecap(INPUT, closed, { ...SETTINGS, retry: { attempts: 1, delayMs: 1 } })).reason!, /could not be reached \(fetch failed.*ECONNREFUSED/);
+  });
+
+  it('an abort (Ctrl-C, SIGTERM) stops the request and the run, instead of becoming a warning', async () => {
+    vertex.queue({ stall: true });
+    const controller = new AbortController();
+    const asked = vertex.requests.length;
+    const pending = writeRecap(INPUT, gemini(), SETTINGS, controller.signal);
+    while (vertex.requests.length === asked) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    await assert.rejects(pending, (e: unknown) => e instanceof AbortedError);
   });
 
   it('a session too long for the window goes by parts, then a recap of the parts', async () => {
