@@ -1,7 +1,7 @@
 # Deployment to Google Cloud (included by the Makefile). Every target says what it is about to do before doing it.
 #   make deploy                                   everything: Terraform, job image (Cloud Build), functions
 #   make smtp-password                            store the SMTP (app) password in Secret Manager
-#   make upload SESSION=2024-05-12 DIR=rec/       send a session (recordings, context, then _READY)
+#   make upload SESSION=2024-05-12 DIR=rec/       send a session (recordings, context, then _READY); RECAP=1 asks for its recap
 #   make status SESSION=2024-05-12                claims, latest status.json, recent job executions
 #   make logs [SESSION=…] [SINCE=1d]              logs of the job and both functions
 #   make image                                    build and push the job image only
@@ -106,11 +106,11 @@ smtp-password: deploy-check
 	  echo "smtp-password: stored. New mailer instances read it; run make deploy (or wait for a new instance) to use it."
 
 upload: build
-	@test -n "$(SESSION)" -a -n "$(DIR)" || { echo "upload: usage: make upload SESSION=<name> DIR=<folder> [CONTEXT=context.yaml] [TO=a@x.org,b@y.org]"; exit 1; }
+	@test -n "$(SESSION)" -a -n "$(DIR)" || { echo "upload: usage: make upload SESSION=<name> DIR=<folder> [CONTEXT=context.yaml] [TO=a@x.org,b@y.org] [RECAP=1]"; exit 1; }
 	@bucket="$$($(TF) output -raw input_bucket 2>/dev/null)"; \
 	  test -n "$$bucket" || { echo "upload: no input_bucket in the Terraform outputs: run make deploy first"; exit 1; }; \
 	  echo "upload: $(DIR) -> gs://$$bucket/sessions/$(SESSION)/ (recordings$(if $(CONTEXT), and $(CONTEXT)), then _READY, which starts the run)"; \
-	  node bin/jdr-transcriber.js upload "$(DIR)" --session "$(SESSION)" --bucket "$$bucket" $(if $(CONTEXT),--context "$(CONTEXT)") $(if $(TO),--to "$(TO)")
+	  node bin/jdr-transcriber.js upload "$(DIR)" --session "$(SESSION)" --bucket "$$bucket" $(if $(CONTEXT),--context "$(CONTEXT)") $(if $(TO),--to "$(TO)") $(if $(RECAP),--recap)
 
 status:
 	@test -n "$(SESSION)" || { echo "status: usage: make status SESSION=<name>"; exit 1; }

@@ -134,13 +134,13 @@ async function run(parsed: CliRun, env: Env, log: Logger, progress: Progress, de
 async function upload(options: CliUpload, env: Env, log: Logger, progress: Progress): Promise<number> {
   try {
     const store = openStore(`gs://${options.bucket}/`, { gcs: createStorageClient(env) });
-    const result = await uploadSession(options.dir, { session: options.session, context: options.context, to: options.to.length > 0 ? options.to : undefined }, store, progress);
+    const result = await uploadSession(options.dir, { session: options.session, context: options.context, to: options.to.length > 0 ? options.to : undefined, recap: options.recap || undefined }, store, progress);
     for (const w of result.warnings) log.warn(w);
     if (result.skipped.length > 0) log.info(`Not sent (not audio): ${result.skipped.join(', ')}`);
     if (result.alreadyThere.length > 0) log.warn(`Already in ${result.uri} and transcribed too: ${result.alreadyThere.join(', ')}`);
     const bytes = result.files.reduce((n, f) => n + f.size, 0);
     log.info(`Sent ${result.files.length} file(s), ${(bytes / 1e6).toFixed(1)} MB, to ${result.uri}${result.context ? ` with ${result.context}` : ''}`);
-    log.info(`_READY written: the run starts now; the transcript will be emailed${options.to.length > 0 ? ` to ${options.to.join(', ')}` : ''} when it is done.`);
+    log.info(`_READY written: the run starts now; the transcript${options.recap ? ' and its recap' : ''} will be emailed${options.to.length > 0 ? ` to ${options.to.join(', ')}` : ''} when it is done.`);
     return 0;
   } catch (err) {
     log.error(errorMessage(err));

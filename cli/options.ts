@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.js';
 import type { Env } from '../lib/config/common.js';
-import { parseJobConfig, type JobConfig } from '../lib/config/job.js';
+import { DEFAULT_RECAP_CONTEXT_TOKENS, DEFAULT_RECAP_LOCATION, DEFAULT_VERTEX_RECAP_MODEL, parseJobConfig, type JobConfig } from '../lib/config/job.js';
 import { bucketName } from '../lib/config/common.js';
 import { sessionName } from '../lib/contracts/session.js';
 
@@ -44,6 +44,12 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { flag: '--mode', env: 'MODE', type: 'string', default: 'auto', meaning: 'mixed (the files are parts of one recording), multitrack (one track per speaker: Craig, Zoom, a mic each) or auto (multitrack for a Craig recording)' },
   { flag: '--track-offsets', env: 'TRACK_OFFSETS', type: 'string', default: '', meaning: 'Multitrack: where files start on the timeline, e.g. tascam.wav=1.5,zoom.m4a=0 (seconds)' },
   { flag: '--run-id', env: 'RUN_ID', type: 'string', default: '(date-time)', meaning: 'Name of this run' },
+  { flag: '--recap', env: 'RECAP', type: 'string', default: 'off', meaning: 'Write recap.md, the session recap: off, vertex (Gemini on Vertex AI, with Application Default Credentials) or openai (any OpenAI-compatible server: Ollama, llama.cpp, vLLM)' },
+  { flag: '--recap-model', env: 'RECAP_MODEL', type: 'string', default: `${DEFAULT_VERTEX_RECAP_MODEL} (vertex)`, meaning: "The recap's model; with openai, its name on the server (required)" },
+  { flag: '--recap-url', env: 'RECAP_URL', type: 'string', default: '', meaning: 'openai: the server\'s base URL, e.g. http://127.0.0.1:11434/v1 (required); vertex: another endpoint than Google\'s' },
+  { flag: '--recap-project', env: 'RECAP_PROJECT', type: 'string', default: '', meaning: 'vertex: the Google Cloud project whose Vertex AI writes the recap (required)' },
+  { flag: '--recap-location', env: 'RECAP_LOCATION', type: 'string', default: DEFAULT_RECAP_LOCATION, meaning: 'vertex: the Vertex AI location the request goes to (a region, eu, or global)' },
+  { flag: '--recap-context-tokens', env: 'RECAP_CONTEXT_TOKENS', type: 'string', default: `${DEFAULT_RECAP_CONTEXT_TOKENS.vertex} (vertex), ${DEFAULT_RECAP_CONTEXT_TOKENS.openai} (openai)`, meaning: "Input tokens the recap's model takes at once; a longer session is recapped by parts" },
 ];
 
 export interface CliRun {
@@ -64,6 +70,8 @@ export interface CliUpload {
   to: string[];
   /** The input bucket's name (no gs://). */
   bucket: string;
+  /** `recap: true` in _READY. */
+  recap: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -82,6 +90,7 @@ export function parseUpload(args: readonly string[], env: Env): CliUpload | { co
         context: { type: 'string' },
         to: { type: 'string', multiple: true },
         bucket: { type: 'string' },
+        recap: { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -106,6 +115,7 @@ export function parseUpload(args: readonly string[], env: Env): CliUpload | { co
     context: parsed.values.context,
     to: (parsed.values.to ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean),
     bucket,
+    recap: Boolean(parsed.values.recap),
     json: Boolean(parsed.values.json),
     quiet: Boolean(parsed.values.quiet),
   };
@@ -113,7 +123,7 @@ export function parseUpload(args: readonly string[], env: Env): CliUpload | { co
 
 export function uploadUsage(): string {
   return [
-    'Usage: jdr-transcriber upload <folder> --session NAME [--context FILE] [--to EMAIL[,EMAIL…]] [--bucket BUCKET]',
+    'Usage: jdr-transcriber upload <folder> --session NAME [--context FILE] [--to EMAIL[,EMAIL…]] [--bucket BUCKET] [--recap]',
     '',
     'Sends a session to the input bucket: the recordings at the top of <folder>, context.yaml (default',
     '<folder>/context/context.yaml) with the voice samples it names, then sessions/NAME/_READY, which starts the run.',
@@ -122,6 +132,7 @@ export function uploadUsage(): string {
     `  ${'--context FILE'.padEnd(28)} A context.yaml elsewhere than <folder>/context/`,
     `  ${'--to EMAIL'.padEnd(28)} Who receives the transcript (repeat or separate with commas; default: the deployment's)`,
     `  ${'--bucket BUCKET'.padEnd(28)} The input bucket [INPUT_BUCKET]`,
+    `  ${'--recap'.padEnd(28)} Ask for the session recap (recap.md, by Gemini on Vertex AI) for this session`,
     `  ${'--json'.padEnd(28)} Log one JSON object per line (default when not on a terminal)`,
     `  ${'--quiet, -q'.padEnd(28)} Only warnings and errors`,
   ].join('\n');
@@ -184,7 +195,7 @@ export function usage(): string {
     'Usage: jdr-transcriber run <folder | gs://bucket/sessions/NAME/> [options]',
     '',
     'Transcribes every recording of a session (parts in name order) and writes transcript.{md,txt,srt,vtt,json,rttm},',
-    'report.{md,json} and <session>.zip.',
+    'report.{md,json} and <session>.zip (and recap.md with --recap).',
     '',
     'Options (each also read from the environment variable in brackets; flags win):',
     ...rows,

@@ -9,7 +9,7 @@ import type { Store } from '../lib/storage/index.js';
 import type { Progress } from '../job/progress.js';
 
 /**
- * `jdr-transcriber upload <dir> --session S [--context FILE] [--to EMAIL]`: puts a session's recordings (the audio
+ * `jdr-transcriber upload <dir> --session S [--context FILE] [--to EMAIL] [--recap]`: puts a session's recordings (the audio
  * files at the top of `dir`) and its context (with the voice samples it names) into `sessions/S/` of the input
  * bucket, then writes `_READY` last, listing every file with its size, so that the trigger starts only on a complete
  * upload and refuses a truncated one.
@@ -19,6 +19,8 @@ export interface UploadOptions {
   /** A context.yaml; default `<dir>/context/context.yaml` when it exists. */
   context?: string;
   to?: string[];
+  /** Ask for the session recap (`recap: true` in _READY), whatever the deployment's default. */
+  recap?: boolean;
 }
 
 export interface UploadResult {
@@ -80,6 +82,7 @@ export async function uploadSession(dir: string, options: UploadOptions, store: 
   const manifest = {
     ...(options.to?.length ? { recipients: options.to } : {}),
     ...(contextFile ? { context: DEFAULT_CONTEXT_PATH } : {}),
+    ...(options.recap ? { recap: true } : {}),
     files,
   };
   const text = JSON.stringify(manifest, null, 2) + '\n';

@@ -1,7 +1,7 @@
 import type { EmailLang } from '../lib/config/mailer.js';
 import type { CompletionMessage, Stage } from '../lib/contracts/completion.js';
 import { displayName } from '../lib/contracts/session.js';
-import { humanBytes } from '../lib/units.js';
+import { clock, humanBytes } from '../lib/units.js';
 
 /**
  * The emails, in French (default) or English: what a person waiting for a transcript wants to know, in the order
@@ -21,25 +21,27 @@ const STAGE_LABELS: Record<EmailLang, Record<Stage, string>> = {
   fr: {
     trigger: 'vérification du dépôt', config: 'configuration du service', fetch: 'téléchargement des enregistrements',
     decode: 'lecture des enregistrements', vad: 'détection de la parole', chunk: 'découpage', asr: 'transcription',
-    merge: 'assemblage', speakers: 'identification des participants', glossary: 'glossaire',
+    merge: 'assemblage', speakers: 'identification des participants', glossary: 'glossaire', recap: 'résumé',
     render: 'mise en forme', archive: 'archive', upload: 'dépôt des résultats', publish: 'notification',
   },
   en: {
     trigger: 'upload check', config: 'service configuration', fetch: 'downloading the recordings', decode: 'reading the recordings',
     vad: 'speech detection', chunk: 'splitting', asr: 'transcription', merge: 'assembly', speakers: 'speaker identification',
-    glossary: 'glossary', render: 'formatting', archive: 'archive', upload: 'saving the results',
+    glossary: 'glossary', recap: 'recap', render: 'formatting', archive: 'archive', upload: 'saving the results',
     publish: 'notification',
   },
 };
 
 const FORMAT_LABELS: Record<EmailLang, Record<string, string>> = {
   fr: {
+    'recap.md': 'le résumé de la séance : moments clés, personnages, lieux, butin, pistes en suspens',
     'transcript.md': 'la transcription à lire, avec les noms des participants', 'transcript.txt': 'le texte brut',
     'transcript.srt': 'sous-titres (SRT)', 'transcript.vtt': 'sous-titres (WebVTT)',
     'transcript.json': 'données complètes : mots, horaires, langues', 'transcript.rttm': 'tours de parole (RTTM, pour les outils)',
     'report.md': 'rapport qualité : passages douteux, fichiers ignorés', 'report.json': 'rapport qualité (données)',
   },
   en: {
+    'recap.md': 'the session recap: key events, characters, places, loot, open threads',
     'transcript.md': 'the transcript to read, with speaker names', 'transcript.txt': 'plain text',
     'transcript.srt': 'subtitles (SRT)', 'transcript.vtt': 'subtitles (WebVTT)', 'transcript.json': 'full data: words, timings, languages',
     'transcript.rttm': 'speaker turns (RTTM, for tools)', 'report.md': 'quality report: doubtful passages, skipped files',
@@ -57,6 +59,10 @@ const T = {
     duration: 'Durée enregistrée',
     processed: 'traitée en',
     byTasks: (n: number) => `par ${n} tâches en parallèle`,
+    recap: 'Résumé de la séance :',
+    recapEvents: 'Les premiers moments clés :',
+    recapAttached: 'Le résumé complet est joint à ce message (recap.md).',
+    recapInZip: 'Le résumé complet est dans l’archive (recap.md).',
     speakers: 'Participants et temps de parole :',
     noSpeakers: 'Les participants n’ont pas pu être distingués dans cet enregistrement.',
     inside: (zip: string) => `Dans l'archive ${zip} :`,
@@ -88,6 +94,10 @@ const T = {
     duration: 'Recorded duration',
     processed: 'processed in',
     byTasks: (n: number) => `by ${n} parallel tasks`,
+    recap: 'Session recap:',
+    recapEvents: 'The first key events:',
+    recapAttached: 'The full recap is attached to this message (recap.md).',
+    recapInZip: 'The full recap is in the archive (recap.md).',
     speakers: 'Speakers and talk time:',
     noSpeakers: 'Speakers could not be told apart in this recording.',
     inside: (zip: string) => `Inside ${zip}:`,
@@ -112,19 +122,32 @@ const T = {
   },
 } as const;
 
-export function renderEmail(message: CompletionMessage, delivery: Delivery, lang: EmailLang): Email {
-  // The name as people should read it: composed Unicode, no control characters, bounded.
-  const m = { ...message, session: displayName(message.session) };
-  return m.status === 'succeeded' ? successEmail(m, delivery, lang) : failureEmail(m, lang);
+export interface EmailExtras {
+  /** recap.md travels as a file of its own beside the zip (or the link). */
+  recapAttached?: boolean;
 }
 
-function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang): Email {
+export function renderEmail(message: CompletionMessage, delivery: Delivery, lang: EmailLang, extras: EmailExtras = {}): Email {
+  // The name as people should read it: composed Unicode, no control characters, bounded.
+  const m = { ...message, session: displayName(message.session) };
+  return m.status === 'succeeded' ? successEmail(m, delivery, lang, extras) : failureEmail(m, lang);
+}
+
+function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang, extras: EmailExtras): Email {
   const t = T[lang];
   const c = colon(lang);
   const lines: string[] = [t.hello, '', t.readyIntro(m.session), ''];
   if (m.stats?.speechSeconds === 0) lines.push(t.noSpeech, '');
   if (m.stats) {
     lines.push(`${t.duration}${c}${humanDuration(m.stats.audioSeconds)} (${t.processed} ${humanDuration(m.stats.wallSeconds)}${m.stats.tasks && m.stats.tasks > 1 ? ` ${t.byTasks(m.stats.tasks)}` : ''})`, '');
+  }
+  if (m.recap) {
+    // What the group asks for first, once it knows the transcript is there.
+    lines.push(t.recap, `  ${oneLine(m.recap.previously)}`, '');
+    if (m.recap.events.length > 0) lines.push(t.recapEvents, ...m.recap.events.map((e) => `  - [${clock(Math.floor(e.time))}] ${oneLine(e.text)}`), '');
+    lines.push(extras.recapAttached ? t.recapAttached : t.recapInZip, '');
+  }
+  if (m.stats) {
     const speakers = [...m.stats.speakers].sort((a, b) => b.talkSeconds - a.talkSeconds);
     const talk = speakers.reduce((sum, s) => sum + s.talkSeconds, 0);
     if (speakers.length > 0) {
@@ -161,6 +184,10 @@ function failureEmail(m: CompletionMessage, lang: EmailLang): Email {
   if (m.error?.hint) lines.push('', `${t.hint}${c}${m.error.hint}`);
   lines.push('', t.todo, `  ${t.advice[adviceFor(stage)]}`, '', `${t.reference}${c}${m.runId}`);
   return { subject: t.failed(m.session), text: lines.join('\n') + '\n' };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** French typography puts a space before the colon. */

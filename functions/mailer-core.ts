@@ -4,7 +4,7 @@ import { parseCompletionMessage, type CompletionMessage } from '../lib/contracts
 import { emailedKey, isRunId, normaliseSessionName, runFolder, sessionNameProblem, zipFileName } from '../lib/contracts/session.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import { PreconditionFailedError, type Store } from '../lib/storage/index.js';
+import { NotFoundError, PreconditionFailedError, type Store } from '../lib/storage/index.js';
 import { renderEmail, type Delivery } from './email.js';
 import { checkRecipients } from './recipients.js';
 import { smtpVerdict, type SmtpAnswer } from './smtp-errors.js';
@@ -17,8 +17,8 @@ import { smtpVerdict, type SmtpAnswer } from './smtp-errors.js';
  * other refusal is final and recorded, so that `make status` shows why no email came.
  *
  * Anyone allowed to publish on the topic can send a message, so nothing in it is trusted to name an object: the zip
- * attached or linked is always `sessions/<S>/<run>/<S>.zip` of the message's own session and run, and a message
- * pointing anywhere else is refused. Every message that can never be processed is acknowledged, with a log line.
+ * attached or linked is always `sessions/<S>/<run>/<S>.zip` of the message's own session and run (and the recap
+ * attached beside it, `sessions/<S>/<run>/recap.md`), and a message pointing anywhere else is refused. Every message that can never be processed is acknowledged, with a log line.
  */
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
@@ -146,24 +146,45 @@ class ForgedMessage extends Error {}
  */
 async function sendWithFallback(message: CompletionMessage, session: string, to: string[], deps: MailerDeps, log: Logger) {
   const zip = await zipOf(message, session, deps);
+  const recap = await recapOf(message, session, deps);
   let delivery = await prepareDelivery(message, zip, deps, deps.config.attachLimitBytes);
   try {
-    return { delivery, info: await deps.send(mail(message, delivery, to, deps)), fellBack: undefined as SmtpAnswer | undefined };
+    return { delivery, info: await deps.send(mail(message, delivery, to, deps, recap)), fellBack: undefined as SmtpAnswer | undefined };
   } catch (err) {
     const verdict = smtpVerdict(err);
     if (verdict.kind !== 'too-big' || delivery.kind !== 'attached') throw err;
     log.warn(`The SMTP server refused the message for its size (${verdict.answer.response ?? errorMessage(err)}): sending a link instead`);
     delivery = await prepareDelivery(message, zip, deps, 0);
-    return { delivery, info: await deps.send(mail(message, delivery, to, deps)), fellBack: verdict.answer };
+    return { delivery, info: await deps.send(mail(message, delivery, to, deps, recap)), fellBack: verdict.answer };
   }
 }
 
 type PreparedDelivery = Delivery & { attachment?: { filename: string; content: Buffer } };
 
-function mail(message: CompletionMessage, delivery: PreparedDelivery, to: string[], deps: MailerDeps): OutgoingMail {
-  const email = renderEmail(message, delivery, deps.config.lang);
-  const attachments = delivery.attachment ? [{ ...delivery.attachment, contentType: 'application/zip' }] : [];
+function mail(message: CompletionMessage, delivery: PreparedDelivery, to: string[], deps: MailerDeps, recap: Buffer | undefined): OutgoingMail {
+  const email = renderEmail(message, delivery, deps.config.lang, { recapAttached: recap !== undefined });
+  const attachments = [
+    ...(delivery.attachment ? [{ ...delivery.attachment, contentType: 'application/zip' }] : []),
+    ...(recap ? [{ filename: RECAP_NAME, content: recap, contentType: 'text/markdown; charset=utf-8' }] : []),
+  ];
   return { from: deps.config.from, to, subject: email.subject, text: email.text, ...(attachments.length ? { attachments } : {}) };
+}
+
+/** The recap the job writes beside the zip; a few KB, so it travels as a file of its own even when the zip is a link. */
+const RECAP_NAME = 'recap.md';
+const RECAP_MAX_BYTES = 1024 * 1024;
+
+/** recap.md of the message's own run, when the message says there is a recap; undefined when it cannot be read. */
+async function recapOf(message: CompletionMessage, session: string, deps: MailerDeps): Promise<Buffer | undefined> {
+  if (message.status !== 'succeeded' || !message.recap) return undefined;
+  const key = `${runFolder(session, message.runId)}/${RECAP_NAME}`;
+  try {
+    return await deps.output.read(key, { maxBytes: RECAP_MAX_BYTES });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) deps.log.warn(`Could not read ${deps.output.uriOf(key)}: ${errorMessage(err)}; the email goes without it`);
+    else deps.log.warn(`${deps.output.uriOf(key)} does not exist: the email goes without it`);
+    return undefined;
+  }
 }
 
 /**

@@ -198,6 +198,8 @@ export function jobEnv(plan: SessionPlan, where: { input: Store; outputBucket: s
   if (m.max_speakers !== undefined) env.MAX_SPEAKERS = String(m.max_speakers);
   if (m.vad_threshold !== undefined) env.VAD_THRESHOLD = String(m.vad_threshold);
   if (m.mode) env.MODE = m.mode;
+  // The session's word on the recap wins over the deployment's: Gemini on Vertex AI (the cloud's backend), or none.
+  if (m.recap !== undefined) env.RECAP = m.recap ? 'vertex' : 'off';
   const offsets = Object.fromEntries(m.files.filter((f) => f.offset !== undefined).map((f) => [f.name, f.offset]));
   if (Object.keys(offsets).length > 0) env.TRACK_OFFSETS = JSON.stringify(offsets);
   return env;

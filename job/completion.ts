@@ -1,7 +1,7 @@
 import { boundedList, boundedText, LISTED_PROBLEMS } from '../lib/bounded.js';
 import { COMPLETION_LIMITS, COMPLETION_VERSION, type CompletionMessage, type Stage } from '../lib/contracts/completion.js';
 import type { RunOutcome } from './run.js';
-import type { Transcript } from './transcript.js';
+import type { Recap, Transcript } from './transcript.js';
 import { roundTo } from './round.js';
 
 /** The completion messages the job publishes, built from what the run produced or how it failed. */
@@ -32,8 +32,20 @@ export function successMessage(run: RunIdentity, outcome: RunOutcome, outputPref
       speakers: talkTimes(transcript),
       skippedFiles: skippedFiles(outputs.report.skipped),
     },
+    ...(transcript.recap ? { recap: recapExcerpt(transcript.recap) } : {}),
     warnings: boundedList(outcome.warnings, LISTED_PROBLEMS, (n) => `… and ${n} more in report.md`).map(line),
     finishedAt: now.toISOString(),
+  };
+}
+
+/** Events the email's body shows; recap.md, attached, has the rest. */
+export const EMAILED_RECAP_EVENTS = 5;
+
+/** The paragraph and the first events, for the email's body. */
+function recapExcerpt(recap: Recap): NonNullable<CompletionMessage['recap']> {
+  return {
+    previously: line(recap.previously),
+    events: recap.events.slice(0, Math.min(EMAILED_RECAP_EVENTS, COMPLETION_LIMITS.recapEvents)).map((e) => ({ time: roundTo(e.time, 3), text: line(e.text) })),
   };
 }
 

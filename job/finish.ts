@@ -1,15 +1,19 @@
 import { join } from 'node:path';
 import { glossaryEntries, speakerName } from '../lib/contracts/context.js';
 import { zipFileName } from '../lib/contracts/session.js';
+import { DEFAULT_RECAP_CONTEXT_TOKENS } from '../lib/config/job.js';
 import { regionsToCondensed, segmentsToSession, toSessionTime } from './audio/condense.js';
 import { assignSpeakers } from './diarize/assign.js';
+import { errorMessage } from '../lib/errors.js';
 import type { AsrEngine, AsrResult } from './engines/asr.js';
-import type { PlanDoc, SpeakersDoc, UnitResult } from './parallel/checkpoints.js';
-import { buildReport, type ChunkLanguage, type Report } from './report.js';
+import { RecapDocSchema, type PlanDoc, type RecapDoc, type SpeakersDoc, type UnitResult } from './parallel/checkpoints.js';
+import { WORK_KEYS, type WorkArea } from './parallel/work.js';
+import { buildReport, type ChunkLanguage, type Report, type ReportRecap } from './report.js';
 import type { RunContext, StageTiming } from './run-context.js';
 import type { RunDeps, RunSettings } from './run.js';
 import { buildZip } from './stages/archive.js';
 import { applyGlossary } from './stages/glossary.js';
+import { writeRecap, type RecapOutcome } from './stages/recap.js';
 import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
@@ -19,9 +23,10 @@ import { filterLane, nameRemovals } from './stages/quality.js';
 
 /**
  * The finish phase, run by one task once every chunk has its result: merge each lane's chunks back onto the session's
- * timeline → names (a track's, or the speakers' turns) → glossary → transcript → render → archive → upload. Speakers
- * are assigned before the glossary so that segments split at a change of speaker are cut at words the recogniser
- * wrote.
+ * timeline → names (a track's, or the speakers' turns) → glossary → recap (when a recap model is given) → transcript
+ * → render → archive → upload. Speakers are assigned before the glossary so that segments split at a change of
+ * speaker are cut at words the recogniser wrote. A recap that fails is a warning, never a failed run; one that was
+ * written is kept in the work area, so that a retried finish does not pay for it twice.
  */
 export interface WrittenOutputs {
   files: UploadedFile[];
@@ -45,10 +50,11 @@ export interface RunOutcome {
 export async function finishSession(
   run: RunContext,
   settings: RunSettings,
-  deps: Pick<RunDeps, 'output' | 'input' | 'vad' | 'signal' | 'workDir'> & { asr: Pick<AsrEngine, 'description'> },
+  deps: Pick<RunDeps, 'output' | 'input' | 'vad' | 'signal' | 'workDir' | 'recap' | 'log'> & { asr: Pick<AsrEngine, 'description'> },
   plan: PlanDoc,
   units: ReadonlyMap<string, UnitResult>,
   speakers: SpeakersDoc | undefined,
+  work?: WorkArea,
 ): Promise<RunOutcome> {
   const results = new Map([...units].map(([id, doc]) => [id, doc.result]));
   const { facts } = plan;
@@ -80,6 +86,8 @@ export async function finishSession(
     const names = plan.context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames]);
     return applyGlossary(assigned, glossaryEntries(plan.context), { ordinary: ordinary.files.length > 0 ? ordinary : undefined, names });
   });
+  const recap = deps.recap ? await run.stage('recap', 'Recap', () => sessionRecap(settings, deps, plan, corrected.segments, work)) : undefined;
+  if (recap?.status === 'failed') run.warn(`Recap not written: ${recap.reason}. The transcript itself is complete.`);
 
   const languages: ChunkLanguage[] = plan.units.map((u, i) => {
     const lane = plan.lanes[u.lane]!;
@@ -107,6 +115,7 @@ export async function finishSession(
     ...(removed.length > 0 ? { removed: nameRemovals(removed, turns) } : {}),
     ...(corrected.corrections.length > 0 ? { corrections: corrected.corrections } : {}),
     ...(corrected.toCheck.length > 0 ? { toCheck: corrected.toCheck } : {}),
+    ...(recap?.recap ? { recap: recap.recap } : {}),
   };
   const wall = () => (Date.now() - plan.startedAt) / 1000;
   const report = buildReport(transcript, {
@@ -129,9 +138,42 @@ export async function finishSession(
       return (units.get(u.id)!.retries ?? []).map((r) => ({ start: at(r.start), end: at(r.end), kept: r.kept }));
     }),
     prompts: plan.units.map((u) => units.get(u.id)!.prompt).filter((p): p is NonNullable<typeof p> => p !== undefined),
+    ...(recap ? { recap: reportRecap(recap) } : {}),
   });
   const outputs = await writeOutputs(run, transcript, report, settings, deps);
   return { transcript, outputs, timings: timings(), wallSeconds: wall(), speechSeconds: facts.speechSeconds, warnings };
+}
+
+/** The recap of the session, or the one an earlier attempt of this finish wrote (work/recap.json). */
+async function sessionRecap(settings: RunSettings, deps: Pick<RunDeps, 'recap' | 'signal' | 'log'>, plan: PlanDoc, segments: Segment[], work: WorkArea | undefined): Promise<RecapOutcome> {
+  const model = deps.recap!;
+  const earlier = work ? await work.readJson(WORK_KEYS.recap, RecapDocSchema).catch(() => undefined) : undefined;
+  if (earlier && earlier.outcome.model === model.description) {
+    deps.log.info('The recap an earlier attempt wrote is used again');
+    return earlier.outcome;
+  }
+  const outcome = await writeRecap(
+    { session: settings.session, duration: plan.facts.duration, context: plan.context, segments },
+    model,
+    { language: settings.language.primary, contextTokens: settings.recap?.contextTokens ?? DEFAULT_RECAP_CONTEXT_TOKENS[model.backend], retry: settings.recap?.retry ?? { attempts: 3, delayMs: 2000 } },
+    deps.signal,
+  );
+  if (outcome.status === 'written' && work) {
+    const doc: RecapDoc = { version: 1, outcome };
+    await work.writeJson(WORK_KEYS.recap, doc).catch((err) => deps.log.warn(`Could not keep the recap in ${work.store.uri}: ${errorMessage(err)}`));
+  }
+  return outcome;
+}
+
+function reportRecap(o: RecapOutcome): ReportRecap {
+  return {
+    status: o.status,
+    model: o.model,
+    ...(o.reason ? { reason: o.reason } : {}),
+    ...o.usage,
+    ...(o.costUsd !== undefined ? { costUsd: o.costUsd } : {}),
+    dropped: o.dropped,
+  };
 }
 
 function named(s: Segment, speaker: string): Segment {

@@ -105,6 +105,7 @@ export async function main(env: Env = process.env, deps: MainDeps = {}): Promise
         asr: engines.asr,
         vad: engines.vad,
         embedder: engines.embedder,
+        recap: engines.recap,
         tools: deps.tools ?? ffmpegTools(env),
         log,
         progress,

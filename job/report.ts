@@ -43,6 +43,23 @@ export interface ReportSpeaker {
   source: string;
 }
 
+/** How the recap went: written, failed (the reason says what to do) or skipped; what it cost; what was dropped. */
+export interface ReportRecap {
+  status: 'written' | 'failed' | 'skipped';
+  /** Which model, where. */
+  model: string;
+  reason?: string;
+  requests: number;
+  /** Parts the transcript was cut into to fit the model's window (1: one request). */
+  parts: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Estimated from the model's list price, US dollars; absent when no price is known (local servers). */
+  costUsd?: number;
+  /** Quotes not in the transcript near their time, and events or quotes past the end of the session: left out. */
+  dropped: { quotes: number; times: number };
+}
+
 export interface Report {
   version: typeof REPORT_VERSION;
   session: string;
@@ -86,6 +103,8 @@ export interface Report {
   toCheck: { count: number; list: NearMiss[] };
   /** Whisper's prompt: its budget, the most any chunk's prompt cost, and the names left out of some chunks' prompts. */
   prompt?: { budget: number; tokens: number; chunks: number; leftOut: Array<{ name: string; chunks: number }> };
+  /** Present when a recap was asked for. */
+  recap?: ReportRecap;
 }
 
 export interface ReportFacts {
@@ -106,6 +125,7 @@ export interface ReportFacts {
   loopRetries?: Report['loopRetries'];
   /** Each chunk's prompt, as the transcription recorded it. */
   prompts?: ReadonlyArray<{ tokens: number; budget: number; leftOut: readonly string[] }>;
+  recap?: ReportRecap;
 }
 
 /** report.json lists this many removals, corrections and names to check, then counts the rest (transcript.json has them all). */
@@ -168,6 +188,7 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
     corrections: bounded(t.corrections ?? []),
     toCheck: bounded(t.toCheck ?? []),
     ...(facts.prompts && facts.prompts.length > 0 ? { prompt: promptSummary(facts.prompts) } : {}),
+    ...(facts.recap ? { recap: { ...facts.recap, dropped: { ...facts.recap.dropped } } } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { withScratchFolder } from './cleanup.js';
 import type { ContextLocation } from './context.js';
 import type { AsrEngine } from './engines/asr.js';
 import type { SpeakerEmbedder } from './engines/embedder.js';
+import type { RecapModel } from './engines/recap-model.js';
 import type { FfmpegTools } from './engines/ffmpeg.js';
 import type { VadEngine } from './engines/silero-vad.js';
 import type { RunOutcome } from './finish.js';
@@ -16,7 +17,7 @@ import type { StageTiming } from './run-context.js';
 
 /**
  * The pipeline, in data-flow order: plan (fetch → decode → VAD → chunks of speech-only audio; speakers) → transcribe
- * (each chunk) → finish (merge → names → glossary → render → archive → upload). job/plan.ts, job/parallel/task.ts
+ * (each chunk) → finish (merge → names → glossary → recap → render → archive → upload). job/plan.ts, job/parallel/task.ts
  * and job/finish.ts hold the phases; a mixed session (one recording, perhaps in parts) and a multitrack one (one
  * track per person, job/multitrack.ts) differ only in the plan. Stages get their inputs and engines as arguments.
  */
@@ -40,6 +41,8 @@ export interface RunSettings {
   trackOffsets?: Record<string, number>;
   /** Parallel tasks the chunks are sized for (CLOUD_RUN_TASK_COUNT, or the local --jobs); default 1. */
   tasks?: number;
+  /** How to ask the recap model (when one is given in the deps): its window, and how patient to be. */
+  recap?: { contextTokens: number; retry: { attempts: number; delayMs: number } };
 }
 
 export interface RunDeps {
@@ -50,6 +53,8 @@ export interface RunDeps {
   vad: VadEngine;
   /** Speaker embeddings for diarization and voice samples; without one the transcript has no speakers. */
   embedder?: SpeakerEmbedder;
+  /** Writes the session recap after the glossary; without one, no recap. */
+  recap?: RecapModel;
   tools: FfmpegTools;
   log: Logger;
   progress: Progress;

@@ -19,6 +19,7 @@ export function runSettings(config: JobConfig, session: string, runId: string): 
     speakers: config.speakers,
     mode: config.mode,
     trackOffsets: config.trackOffsets,
+    ...(config.recap.backend !== 'off' ? { recap: { contextTokens: config.recap.contextTokens, retry: config.recap.retry } } : {}),
   };
 }
 

@@ -112,6 +112,47 @@ export interface Removal {
   reason: 'repeated-line' | 'repeated-words' | 'compression' | 'non-speech-phrase';
 }
 
+/** Something the recap lists (a character met, a place, an item), with what the session said of it. */
+export interface RecapEntry {
+  name: string;
+  note?: string;
+}
+
+/** A moment of the session, at its time on the timeline (seconds). */
+export interface RecapEvent {
+  time: number;
+  text: string;
+}
+
+/** A line someone said, as the transcript has it (checked), with who said it there. */
+export interface RecapQuote {
+  time: number;
+  speaker?: string;
+  text: string;
+}
+
+/**
+ * The session's recap (job/stages/recap.ts), written by a language model from the named transcript and checked
+ * against it: every quote is in the transcript near its time, every time within the session.
+ */
+export interface Recap {
+  /** The language it is written in (the session's main language). */
+  language: string;
+  /** "Previously on…": the session in one paragraph. */
+  previously: string;
+  /** The key events, in time order. */
+  events: RecapEvent[];
+  characters: RecapEntry[];
+  places: RecapEntry[];
+  /** Items and loot. */
+  items: RecapEntry[];
+  /** Open threads: what is left to do or find out. */
+  threads: string[];
+  quotes: RecapQuote[];
+  /** Who wrote it, e.g. "gemini-3.5-flash on Vertex AI (europe-west1)". */
+  model: string;
+}
+
 export interface Transcript {
   session: string;
   /** Seconds of audio on the timeline. */
@@ -133,13 +174,9 @@ export interface Transcript {
   toCheck?: NearMiss[];
   /** What the quality filter took out, in time order. */
   removed?: Removal[];
+  /** The session's recap, when one was asked for and written. */
+  recap?: Recap;
 }
 
-/** Formats seconds as H:MM:SS for humans. */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
-}
+/** Formats seconds as H:MM:SS for humans (one helper for the job and the emails). */
+export { clock } from '../lib/units.js';

@@ -1,6 +1,7 @@
 # APIs the pipeline uses. They stay enabled on destroy: other things in the project may rely on them.
 locals {
   services = toset([
+    "aiplatform.googleapis.com", # Vertex AI: the session recap (opt-in: recap, or recap: true in _READY)
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",

@@ -48,6 +48,14 @@ resource "google_pubsub_topic_iam_member" "job_publishes_completions" {
   member = "serviceAccount:${google_service_account.job.email}"
 }
 
+# The recap: Gemini on Vertex AI, called by the job as itself. Granted even while `recap` is off, so that a session's
+# `recap: true` in _READY works; no request is made unless a recap is asked for. Vertex AI grants on the project only.
+resource "google_project_iam_member" "job_uses_vertex_ai" {
+  project = var.project_id
+  role    = "roles/aiplatform.user"
+  member  = "serviceAccount:${google_service_account.job.email}"
+}
+
 # --- trigger -----------------------------------------------------------------------------------------------------
 
 resource "google_storage_bucket_iam_member" "trigger_reads_input" {

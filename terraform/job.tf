@@ -1,5 +1,5 @@
 # The transcription job. The trigger starts one execution per session with per-session overrides (INPUT_PREFIX,
-# OUTPUT_BUCKET, OUTPUT_PREFIX, CONTEXT_GCS_URI, EMAIL_TO, RUN_ID, language/model/speaker hints); everything else is
+# OUTPUT_BUCKET, OUTPUT_PREFIX, CONTEXT_GCS_URI, EMAIL_TO, RUN_ID, language/model/speaker hints, RECAP); everything else is
 # set here. Model and speaker-model paths come from the image (Dockerfile ENV), which bakes them in.
 locals {
   image = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}/job:${var.image_tag}"
@@ -16,6 +16,12 @@ locals {
     PRIMARY_LANG   = var.languages[0]
     SECONDARY_LANG = length(var.languages) > 1 ? var.languages[1] : ""
     MULTILANG      = length(var.languages) > 1 ? "true" : "false"
+    # The recap (off unless asked for): Gemini on Vertex AI in the project's own region unless recap_location says
+    # otherwise. Set even while off, so that a session's `recap: true` finds the model and where it runs.
+    RECAP          = var.recap
+    RECAP_MODEL    = var.recap_model
+    RECAP_PROJECT  = var.project_id
+    RECAP_LOCATION = coalesce(var.recap_location, var.region)
   }
 }
 

@@ -202,6 +202,39 @@ variable "project_id" {
   }
 }
 
+variable "recap" {
+  description = "The session recap (recap.md, and its start in the email): off, or vertex (Gemini on Vertex AI). A session's _READY can say recap: true or false."
+  type        = string
+  default     = "off"
+
+  validation {
+    condition     = contains(["off", "vertex"], var.recap)
+    error_message = "recap must be off or vertex."
+  }
+}
+
+variable "recap_location" {
+  description = "Vertex AI location of the recap's model. Empty: the region; \"eu\" keeps processing in the EU; \"global\" takes any region (some models are offered only there)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.recap_location == "" || can(regex("^[a-z]+(-[a-z]+[0-9]+)?$", var.recap_location))
+    error_message = "recap_location must be empty (the region), a region such as europe-west1, eu, us or global."
+  }
+}
+
+variable "recap_model" {
+  description = "Gemini model that writes the recap on Vertex AI (a Flash model: fast and cheap enough for a 4-hour session)."
+  type        = string
+  default     = "gemini-3.5-flash"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]{0,99}$", var.recap_model))
+    error_message = "recap_model must be a model id such as gemini-3.5-flash."
+  }
+}
+
 variable "region" {
   description = "Region of the buckets, the job and the functions (one region keeps data in one place and transfers free)."
   type        = string

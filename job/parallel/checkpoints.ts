@@ -7,6 +7,7 @@ import type { LoopRetry } from '../stages/loops.js';
 import type { SpeechRegion } from '../engines/vad.js';
 import type { StageTiming } from '../run-context.js';
 import type { Chunk } from '../stages/chunk.js';
+import type { RecapOutcome } from '../stages/recap.js';
 import type { Marker, SkippedFile, SourceFile, SpeakerSummary, SpeakerTurn, TrackSummary } from '../transcript.js';
 
 /**
@@ -98,6 +99,12 @@ export interface UnitResult {
   retries?: LoopRetry[];
 }
 
+/** A recap written by an earlier attempt of the finish (only written ones are kept: a failure deserves another try). */
+export interface RecapDoc {
+  version: 1;
+  outcome: RecapOutcome;
+}
+
 const object = z.record(z.string(), z.unknown());
 /** The top level is checked; the rest is the job's own output read back. */
 export const PlanFileSchema = z.union([
@@ -110,3 +117,7 @@ export const SpeakersSchema = z.object({ version: z.literal(1), summaries: z.arr
 export const UnitResultSchema = z
   .object({ version: z.literal(1), unit: z.string(), result: z.object({ language: z.string(), segments: z.array(object) }), task: z.number(), attempt: z.number(), seconds: z.number() })
   .passthrough() as unknown as z.ZodType<UnitResult>;
+
+export const RecapDocSchema = z
+  .object({ version: z.literal(1), outcome: z.object({ status: z.literal('written'), model: z.string(), recap: object, usage: object, dropped: object }).passthrough() })
+  .passthrough() as unknown as z.ZodType<RecapDoc>;

@@ -133,7 +133,7 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
   if (ready.diarize && !speakers) throw new StageError('speakers', new Error('The speakers did not arrive: the planning task did not finish (see its logs)'));
   const results = await readResults(work, ready);
   // The finish times its own stages; the plan's are in the plan, the transcription's is the time in between.
-  const outcome = await finishSession(new RunContext(deps), settings, deps, ready, results, speakers satisfies SpeakersDoc | undefined);
+  const outcome = await finishSession(new RunContext(deps), settings, deps, ready, results, speakers satisfies SpeakersDoc | undefined, work);
   options.onPhase?.('done', { chunksDone });
   return { role: 'finished', outcome, chunksDone };
 }

@@ -15,6 +15,7 @@ import { PreconditionFailedError, type Store } from '../../lib/storage/index.js'
  *   claims/<chunk>.json   who transcribes a chunk
  *   results/<chunk>.json  a chunk's ASR result
  *   speakers.json         who spoke when (mixed sessions), written by the planner while the others transcribe
+ *   recap.json            the recap the finish wrote, kept so that a retried finish does not ask for it again
  *   finish.claim.json     who merges, renders, uploads and publishes
  *   tasks/<index>.json    each task's own status (status.json gathers them)
  */
@@ -25,6 +26,7 @@ export const WORK_KEYS = {
   plan: 'plan.json',
   speakers: 'speakers.json',
   finishClaim: 'finish.claim.json',
+  recap: 'recap.json',
   audio: (unit: string) => `audio/${unit}.wav`,
   claim: (unit: string) => `claims/${unit}.json`,
   result: (unit: string) => `results/${unit}.json`,

@@ -2,11 +2,13 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Report } from '../report.js';
 import { renderReportJson, renderReportMarkdown } from '../writers/report.js';
+import { RECAP_FILE, renderRecapMarkdown } from '../writers/recap.js';
 import type { Transcript } from '../transcript.js';
 import { contentTypeFor, FORMATS, renderAll, type Format, type RenderedFile } from '../writers/index.js';
 
 /**
- * The render stage: every requested transcript format plus the QA report, as named texts, then written into one
+ * The render stage: every requested transcript format plus the QA report (and recap.md when the session has a
+ * recap), as named texts, then written into one
  * local folder that the archive and upload stages take from there. Rendering is pure; only `writeRendered` touches
  * the disk.
  */
@@ -24,6 +26,7 @@ export function renderOutputs(t: Transcript, request: RenderRequest = {}): Rende
   const { report } = request;
   const createdAt = request.createdAt ?? (report ? new Date(report.createdAt) : undefined);
   const files = renderAll(t, request.formats ?? FORMATS, createdAt ? { createdAt } : {});
+  if (t.recap) files.push({ name: RECAP_FILE, contentType: contentTypeFor(RECAP_FILE), content: renderRecapMarkdown(t.session, t.recap) });
   if (report) {
     files.push(
       { name: REPORT_FILES.markdown, contentType: contentTypeFor(REPORT_FILES.markdown), content: renderReportMarkdown(report) },

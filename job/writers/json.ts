@@ -40,11 +40,15 @@
  *                                      // repeated-line | repeated-words | compression | non-speech-phrase
  *   "corrections": [{ "start": 83.1, "end": 83.6, "speaker": "Alice", "before": "Hectaron", "after": "Ektaron",
  *                     "reason": "sounds-like", "detail": "sounds the same, 2 letters apart, no ordinary word" }],
- *   "to_check": [{ "start": 95.2, "end": 95.7, "text": "Sylvaël", "likely": "Sylvaëlle" }]
+ *   "to_check": [{ "start": 95.2, "end": 95.7, "text": "Sylvaël", "likely": "Sylvaëlle" }],
+ *   // when a recap was written (RECAP, or recap: true in _READY):
+ *   "recap": { "language": "fr", "model": "gemini-3.5-flash on Vertex AI (europe-west1)", "previously": "…",
+ *              "events": [{ "time": 83.12, "text": "…" }], "characters": [{ "name": "Eldrin", "note": "…" }],
+ *              "places": [ … ], "items": [ … ], "threads": ["…"], "quotes": [{ "time": 83.12, "speaker": "Hugo", "text": "…" }] }
  * }
  * ```
  */
-import type { Segment, Transcript, Word } from '../transcript.js';
+import type { Recap, Segment, Transcript, Word } from '../transcript.js';
 import { roundMs } from './time.js';
 import { roundTo } from '../round.js';
 
@@ -86,6 +90,7 @@ export interface TranscriptJson {
   /** Glossary corrections, and the near misses left as they were. */
   corrections?: Array<{ start: number; end: number; speaker?: string; before: string; after: string; reason: string; detail?: string }>;
   to_check?: Array<{ start: number; end: number; speaker?: string; text: string; likely: string }>;
+  recap?: Recap;
 }
 
 export function transcriptJson(t: Transcript): TranscriptJson {
@@ -132,11 +137,26 @@ export function transcriptJson(t: Transcript): TranscriptJson {
     ...(t.removed && t.removed.length > 0 ? { removed: t.removed.map((r) => ({ ...r, start: roundMs(r.start), end: roundMs(r.end) })) } : {}),
     ...(t.corrections && t.corrections.length > 0 ? { corrections: t.corrections.map((c) => ({ ...c, start: roundMs(c.start), end: roundMs(c.end) })) } : {}),
     ...(t.toCheck && t.toCheck.length > 0 ? { to_check: t.toCheck.map((n) => ({ ...n, start: roundMs(n.start), end: roundMs(n.end) })) } : {}),
+    ...(t.recap ? { recap: recapJson(t.recap) } : {}),
   };
 }
 
 export function renderJson(t: Transcript): string {
   return `${JSON.stringify(transcriptJson(t))}\n`;
+}
+
+function recapJson(r: Recap): Recap {
+  return {
+    language: r.language,
+    model: r.model,
+    previously: r.previously,
+    events: r.events.map((e) => ({ time: roundMs(e.time), text: e.text })),
+    characters: r.characters,
+    places: r.places,
+    items: r.items,
+    threads: r.threads,
+    quotes: r.quotes.map((q) => ({ time: roundMs(q.time), ...(q.speaker !== undefined ? { speaker: q.speaker } : {}), text: q.text })),
+  };
 }
 
 function jsonSegment(s: Segment): JsonSegment {

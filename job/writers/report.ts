@@ -172,6 +172,7 @@ function details(r: Report): string[] {
     }
     out.push('');
   }
+  if (r.recap) out.push('### Recap', '', ...recapDetails(r.recap), '');
   out.push('### Stages', '', '| Stage | Seconds |', '|---|---|');
   for (const s of r.stages) out.push(`| ${s.stage} | ${s.seconds.toFixed(1)} |`);
   out.push('', '### Engines', '', `- ASR: ${md(r.engines.asr)}`, `- VAD: ${md(r.engines.vad)}`);
@@ -180,6 +181,19 @@ function details(r: Report): string[] {
     out.push('', `The model-free speaker embedder tells generated and close-miked voices apart but confuses real voices recorded from the middle of a table; for the neural one (what the cloud image uses), ${SPEAKER_MODEL_HINT}.`);
   }
   return out;
+}
+
+function recapDetails(recap: NonNullable<Report['recap']>): string[] {
+  const status = { written: 'written (recap.md)', failed: 'not written', skipped: 'skipped' }[recap.status];
+  const cost = recap.costUsd !== undefined ? `, about $${recap.costUsd.toFixed(recap.costUsd < 0.1 ? 4 : 2)}` : ', cost not estimated (no list price known for this model)';
+  const lines = [
+    `- ${status} by ${md(recap.model)}${recap.reason ? `: ${md(recap.reason)}` : ''}`,
+    `- ${plural(recap.requests, 'request')}${recap.parts > 1 ? ` (the transcript in ${recap.parts} parts, then their recaps together)` : ''}, ${recap.tokensIn} tokens in, ${recap.tokensOut} out${recap.requests > 0 ? cost : ''}`,
+  ];
+  if (recap.dropped.quotes > 0 || recap.dropped.times > 0) {
+    lines.push(`- Left out as invented: ${plural(recap.dropped.quotes, 'quote')} not in the transcript near their time, ${plural(recap.dropped.times, 'time')} past the end of the session`);
+  }
+  return lines;
 }
 
 function languageSummary(r: Report): string {

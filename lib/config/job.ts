@@ -41,6 +41,28 @@ const formats = z
 export const JOB_MODES = ['auto', 'mixed', 'multitrack'] as const;
 export type JobMode = (typeof JOB_MODES)[number];
 
+/** Who writes the session recap: nobody (the default), Gemini on Vertex AI, or any OpenAI-compatible server. */
+export const RECAP_BACKENDS = ['off', 'vertex', 'openai'] as const;
+export type RecapBackend = (typeof RECAP_BACKENDS)[number];
+/** A current Gemini Flash model on Vertex AI (GA since May 2026; Google keeps it until May 2027 at least). */
+export const DEFAULT_VERTEX_RECAP_MODEL = 'gemini-3.5-flash';
+export const DEFAULT_RECAP_LOCATION = 'europe-west1';
+/** Input tokens a model takes at once: Gemini Flash's window, and a size every local server offers. */
+export const DEFAULT_RECAP_CONTEXT_TOKENS = { vertex: 1_048_576, openai: 8192 } as const;
+
+/** An http(s) URL: the OpenAI-compatible server's base (…/v1), or another Vertex AI endpoint (tests, a proxy). */
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL without credentials, such as http://127.0.0.1:11434/v1');
+
 /** At most this many files get an offset; each at most a day. */
 const MAX_TRACK_OFFSETS = 2000;
 const MAX_OFFSET_SECONDS = 86_400;
@@ -131,6 +153,29 @@ export const JobEnvSchema = z.object({
   TRACK_OFFSETS: trackOffsets.optional(),
   JOBS: wholeNumber(1, 64).default(1),
   RESUME: bool.default(false),
+  RECAP: z.string().trim().toLowerCase().pipe(z.enum(RECAP_BACKENDS, 'must be off, vertex or openai')).default('off'),
+  RECAP_MODEL: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/, 'must be a model name such as gemini-3.5-flash or llama3.1:8b')
+    .optional(),
+  RECAP_URL: httpUrl.optional(),
+  RECAP_PROJECT: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id (6 to 30 lower-case letters, digits or dashes)')
+    .optional(),
+  RECAP_LOCATION: z
+    .string()
+    .trim()
+    .regex(/^[a-z]+(-[a-z]+[0-9]+)?$/, 'must be a Vertex AI location such as europe-west1, eu or global')
+    .default(DEFAULT_RECAP_LOCATION),
+  RECAP_CONTEXT_TOKENS: wholeNumber(2048, 10_000_000).optional(),
+  /** OpenAI-compatible servers that want a key; environment only, so that it stays out of shell history. */
+  RECAP_API_KEY: z.string().trim().max(500).optional(),
+  /** Tries per request (transient failures: quota, network, a malformed answer), and the first wait between them. */
+  RECAP_RETRIES: wholeNumber(1, 10).default(3),
+  RECAP_RETRY_DELAY_MS: wholeNumber(0, 120_000).default(2000),
 });
 
 export type JobEnv = z.output<typeof JobEnvSchema>;
@@ -159,6 +204,22 @@ export interface JobConfig {
   jobs: number;
   /** Local runs: continue from the checkpoints an interrupted run left in the output folder. */
   resume: boolean;
+  recap: RecapConfig;
+}
+
+export interface RecapConfig {
+  backend: RecapBackend;
+  /** The model's name (Vertex AI: a Gemini model; openai: the server's name for it). */
+  model: string;
+  /** openai: the server's base URL; vertex: another endpoint than Google's (tests, a proxy), else undefined. */
+  url: string | undefined;
+  /** vertex: the project billed, and where the model runs. */
+  project: string | undefined;
+  location: string;
+  /** Input tokens the model takes at once; a longer session is summarised by parts. */
+  contextTokens: number;
+  apiKey: string | undefined;
+  retry: { attempts: number; delayMs: number };
 }
 
 export interface ParseOptions {
@@ -180,6 +241,11 @@ export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig 
       const problems: string[] = [];
       if (d.MIN_SPEAKERS && d.MAX_SPEAKERS && d.MIN_SPEAKERS > d.MAX_SPEAKERS) problems.push(`${describe('MIN_SPEAKERS')}: must not exceed ${describe('MAX_SPEAKERS')}`);
       if (d.CHUNK_OVERLAP_MS / 1000 >= (d.MAX_CHUNK_MINUTES * 60) / 2) problems.push(`${describe('CHUNK_OVERLAP_MS')}: must be shorter than half a chunk`);
+      if (d.RECAP === 'openai') {
+        if (!d.RECAP_URL) problems.push(`${describe('RECAP_URL')}: is required with ${describe('RECAP')} openai: the server's base URL, e.g. http://127.0.0.1:11434/v1 for Ollama`);
+        if (!d.RECAP_MODEL) problems.push(`${describe('RECAP_MODEL')}: is required with ${describe('RECAP')} openai: the model's name on that server, e.g. llama3.1:8b`);
+      }
+      if (d.RECAP === 'vertex' && !d.RECAP_PROJECT) problems.push(`${describe('RECAP_PROJECT')}: is required with ${describe('RECAP')} vertex: the Google Cloud project whose Vertex AI writes the recap`);
       return problems;
     },
     describe,
@@ -204,5 +270,15 @@ export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig 
     trackOffsets: e.TRACK_OFFSETS ?? {},
     jobs: e.JOBS,
     resume: e.RESUME,
+    recap: {
+      backend: e.RECAP,
+      model: e.RECAP_MODEL ?? (e.RECAP === 'openai' ? '' : DEFAULT_VERTEX_RECAP_MODEL),
+      url: e.RECAP_URL,
+      project: e.RECAP_PROJECT,
+      location: e.RECAP_LOCATION,
+      contextTokens: e.RECAP_CONTEXT_TOKENS ?? DEFAULT_RECAP_CONTEXT_TOKENS[e.RECAP === 'openai' ? 'openai' : 'vertex'],
+      apiKey: e.RECAP_API_KEY,
+      retry: { attempts: e.RECAP_RETRIES, delayMs: e.RECAP_RETRY_DELAY_MS },
+    },
   };
 }

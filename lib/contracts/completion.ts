@@ -11,7 +11,7 @@ export const RUN_STATUSES = ['succeeded', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Where a run can stop: the trigger's checks, the deployment, then the job's stages in the order they run. */
-export const STAGES = ['trigger', 'config', 'fetch', 'decode', 'vad', 'chunk', 'speakers', 'asr', 'merge', 'glossary', 'render', 'archive', 'upload', 'publish'] as const;
+export const STAGES = ['trigger', 'config', 'fetch', 'decode', 'vad', 'chunk', 'speakers', 'asr', 'merge', 'glossary', 'recap', 'render', 'archive', 'upload', 'publish'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Stage names of earlier versions of the job, still read in messages and status files they wrote. */
@@ -22,7 +22,7 @@ export const stageSchema = z.preprocess((v) => (typeof v === 'string' && Object.
  * Bounds that keep every message far below Pub/Sub's 10 MB and an email readable; producers list at most
  * LISTED_PROBLEMS items and say how many more (lib/bounded.ts).
  */
-export const COMPLETION_LIMITS = { text: 20_000, line: 4_000, items: 100 } as const;
+export const COMPLETION_LIMITS = { text: 20_000, line: 4_000, items: 100, recapEvents: 10 } as const;
 const line = z.string().max(COMPLETION_LIMITS.line);
 
 export const CompletionMessageSchema = z.object({
@@ -49,6 +49,13 @@ export const CompletionMessageSchema = z.object({
       speechSeconds: z.number().nonnegative().optional(),
       speakers: z.array(z.object({ name: line, talkSeconds: z.number().nonnegative() })).max(COMPLETION_LIMITS.items).default([]),
       skippedFiles: z.array(z.object({ name: line, reason: line })).max(COMPLETION_LIMITS.items).default([]),
+    })
+    .optional(),
+  /** The start of the session's recap, for the email's body (recap.md beside the outputs has all of it). */
+  recap: z
+    .object({
+      previously: line,
+      events: z.array(z.object({ time: z.number().nonnegative(), text: line })).max(COMPLETION_LIMITS.recapEvents).default([]),
     })
     .optional(),
   /** What the group should know about a finished run: a context that was not used, no speech found… */

@@ -14,6 +14,7 @@ import { DEFAULT_YAML_LIMITS, loadBoundedYaml } from './yaml.js';
  *     nicknames: [Ali, "la MJ"]
  *     voice_samples: [voices/alice-1.wav, voices/alice-2.wav]   # relative to the context file
  *     tracks: [alice_0, "123456789012345678"]   # multitrack: her Discord username or id, or her track's label
+ *     character: Eldrin      # who she plays (the recap says who did what)
  * glossary:
  *   characters: [Eldrin, { name: "Kael'thas", aliases: [Kaeltas, Kael tas] }]
  *   places: [Port-Sombre]
@@ -87,6 +88,8 @@ export const SpeakerSchema = z.object({
   voice_samples: list(name, CONTEXT_LIMITS.voiceSamples, 'voice samples').default([]),
   /** Multitrack sessions: the tracks that are this speaker's (Discord usernames or ids, file-name labels). */
   tracks: list(trackName, CONTEXT_LIMITS.tracks, 'tracks').default([]),
+  /** The character this player plays, for the recap (a game master leaves it out). */
+  character: name.optional(),
 });
 
 const glossaryList = list(GlossaryEntrySchema, CONTEXT_LIMITS.glossaryEntries, 'entries').default([]);

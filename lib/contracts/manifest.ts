@@ -22,6 +22,7 @@ import { DEFAULT_YAML_LIMITS, loadBoundedYaml } from './yaml.js';
  * max_speakers: 6
  * vad_threshold: 0.3           # lower finds quieter speech (default 0.5)
  * tasks: 4                     # parallel tasks (default and at most: the deployment's max_parallel_tasks)
+ * recap: true                  # a recap by Gemini on Vertex AI for this session (default: the deployment's `recap`)
  * ```
  *
  * Bounded like context.yaml: its size, its YAML, and every list, refused with the field and the limit.
@@ -71,6 +72,8 @@ export const ManifestSchema = z
     vad_threshold: z.number().min(0.05).max(0.95).optional(),
     /** Parallel tasks for this session; the trigger keeps it within the deployment's max_parallel_tasks. */
     tasks: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+    /** The recap for this session, whatever the deployment's default: true asks Vertex AI for it, false turns it off. */
+    recap: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .refine((m) => m.min_speakers === undefined || m.max_speakers === undefined || m.min_speakers <= m.max_speakers, {
     message: 'min_speakers must not exceed max_speakers',

@@ -93,6 +93,9 @@ describe('upload command', () => {
     const { manifest } = parseManifest((await store.read('sessions/s/_READY')).toString());
     assert.deepEqual(manifest.recipients, []);
     assert.equal(manifest.context, 'context/context.yaml');
+    assert.equal(manifest.recap, undefined, 'the deployment decides');
+    await uploadSession(dir, { session: 's', context: ctx, recap: true }, store, recordingProgress());
+    assert.equal(parseManifest((await store.read('sessions/s/_READY')).toString()).manifest.recap, true, '--recap asks for it');
   });
 
   it('refuses bad arguments, an empty folder and a broken context before uploading anything', async () => {

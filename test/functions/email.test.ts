@@ -97,4 +97,24 @@ describe('emails', () => {
     const mb = encodedSize(1024 * 1024);
     assert.ok(mb > (1024 * 1024 * 4) / 3 && mb < (1024 * 1024 * 4) / 3 * 1.03, `${mb}`);
   });
+
+  it('carry the recap first: its paragraph, the first events, and where the rest is', () => {
+    const recap = { previously: 'Les héros arrivent à Port-Sombre.\nIls cherchent Eldrin.', events: [{ time: 83.9, text: 'Arrivée à la taverne.' }, { time: 3725, text: 'Le sol tremble.' }] };
+    const withRecap = parseCompletionMessage({ ...success, recap, outputs: { ...success.outputs, files: [...success.outputs!.files, 'gs://out/sessions/seance-12/r/recap.md'] } });
+    const attached = { kind: 'attached', filename: 'seance-12.zip', bytes: 2000 } as const;
+    const fr = renderEmail(withRecap, attached, 'fr', { recapAttached: true }).text;
+    assert.match(fr, /Résumé de la séance :\n {2}Les héros arrivent à Port-Sombre\. Ils cherchent Eldrin\.\n\nLes premiers moments clés :\n {2}- \[0:01:23\] Arrivée à la taverne\.\n {2}- \[1:02:05\] Le sol tremble\.\n\nLe résumé complet est joint à ce message \(recap\.md\)\./);
+    assert.ok(fr.indexOf('Résumé de la séance') < fr.indexOf('Participants et temps de parole'), 'the recap comes before the talk times');
+    assert.match(fr, /- recap\.md : le résumé de la séance/);
+    const en = renderEmail(withRecap, attached, 'en').text;
+    assert.match(en, /Session recap:\n {2}Les héros/);
+    assert.match(en, /The full recap is in the archive \(recap\.md\)\./);
+    assert.doesNotMatch(renderEmail(success, attached, 'fr').text, /Résumé de la séance/);
+  });
+
+  it('take a bounded recap: at most 10 events, each line bounded', () => {
+    const events = Array.from({ length: 11 }, (_, i) => ({ time: i, text: 'e' }));
+    assert.throws(() => parseCompletionMessage({ ...success, recap: { previously: 'p', events } }), /recap\.events/);
+    assert.throws(() => parseCompletionMessage({ ...success, recap: { previously: 'p'.repeat(4001), events: [] } }), /recap\.previously/);
+  });
 });

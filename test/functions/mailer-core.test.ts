@@ -255,4 +255,38 @@ describe('mailer core', () => {
       assert.equal(outcome.action, 'ignored');
     });
   });
+
+  it('attaches recap.md of the run beside the zip, and still when the zip goes as a link', async () => {
+    const recap = { previously: 'Les héros arrivent à Port-Sombre.', events: [{ time: 12, text: 'Arrivée.' }] };
+    const withRecap = async (t: ReturnType<typeof setup>, zipBytes: number, runId = 'r1') => {
+      await t.output.write(`sessions/s1/${runId}/s1.zip`, randomBytes(zipBytes));
+      await t.output.write(`sessions/s1/${runId}/recap.md`, '# Résumé de la séance : s1\n');
+      return event({ runId, status: 'succeeded', error: undefined, recap, outputs: { prefix: t.output.uriOf(`sessions/s1/${runId}`) + '/', zip: t.output.uriOf(`sessions/s1/${runId}/s1.zip`), files: [] } });
+    };
+    const small = setup();
+    const sent = sink.messages.length;
+    await handleCompletionEvent(await withRecap(small, 100), small.deps);
+    const mail = (await sink.waitForMessages(sent + 1))[sent]!;
+    assert.deepEqual(mail.attachments.map((a) => a.filename), ['s1.zip', 'recap.md']);
+    assert.equal(mail.attachments[1]!.content.toString(), '# Résumé de la séance : s1\n');
+    assert.match(mail.attachments[1]!.contentType, /^text\/markdown/);
+    assert.match(mail.text ?? '', /Résumé de la séance :\n {2}Les héros arrivent à Port-Sombre\.\n\nLes premiers moments clés :\n {2}- \[0:00:12\] Arrivée\./);
+    assert.match(mail.text ?? '', /Le résumé complet est joint à ce message \(recap\.md\)/);
+
+    const big = setup({ signing: true });
+    await handleCompletionEvent(await withRecap(big, 5000, 'r2'), big.deps);
+    const linked = (await sink.waitForMessages(sent + 2))[sent + 1]!;
+    assert.deepEqual(linked.attachments.map((a) => a.filename), ['recap.md']);
+    assert.match(linked.text ?? '', /X-Goog-Signature=test/);
+
+    // Without the file (a run whose upload lost it), the email goes without it and says where the recap is.
+    const lost = setup();
+    const e = await withRecap(lost, 100, 'r3');
+    await lost.output.delete('sessions/s1/r3/recap.md');
+    await handleCompletionEvent(e, lost.deps);
+    const without = (await sink.waitForMessages(sent + 3))[sent + 2]!;
+    assert.deepEqual(without.attachments.map((a) => a.filename), ['s1.zip']);
+    assert.match(without.text ?? '', /Le résumé complet est dans l’archive \(recap\.md\)/);
+    assert.ok(lost.lines.some((l) => /recap\.md does not exist/.test(l)));
+  });
 });

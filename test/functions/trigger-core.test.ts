@@ -326,4 +326,15 @@ describe('trigger core', () => {
     assert.deepEqual(JSON.parse(env.TRACK_OFFSETS!), { 'tascam.wav': 1.5, 'phone.m4a': 0 });
     assert.deepEqual(parseJobConfig({ ...env }).trackOffsets, { 'tascam.wav': 1.5, 'phone.m4a': 0 });
   });
+
+  it("passes the session's word on the recap, which wins over the deployment's", () => {
+    const env = (recap: boolean | undefined) =>
+      jobEnv({ manifest: { recipients: [], files: [], recap }, recipients: [], contextKey: undefined, audio: [], warnings: [] }, { input: new FileStore(root), outputBucket: 'out', session: 's', runId: 'r' }, memoryLogger());
+    assert.equal(env(true).RECAP, 'vertex');
+    assert.equal(env(false).RECAP, 'off');
+    assert.equal('RECAP' in env(undefined), false, 'unsaid: the deployment decides');
+    const deployed = { INPUT_PREFIX: 'gs://in/sessions/s/', RECAP: 'vertex', RECAP_PROJECT: 'my-project-1' };
+    assert.equal(parseJobConfig({ ...deployed, ...env(false) }).recap.backend, 'off');
+    assert.equal(parseJobConfig({ ...deployed, RECAP: 'off', ...env(true) }).recap.backend, 'vertex');
+  });
 });

@@ -19,14 +19,19 @@ import { SileroVad } from '../../job/engines/silero-vad.js';
 import { SpectralEmbedder } from '../../job/engines/embedder-spectral.js';
 import { uploadSession } from '../../cli/upload.js';
 import { envOverrides } from './run-server.js';
-import { GROUP, INPUT_BUCKET, OUTPUT_BUCKET, pubsubEvent, serve, SMTP_CREDENTIALS, startCloud, storageEvent, TOPIC, type Cloud, type ServedFunction } from '../support/cloud.js';
+import { GROUP, INPUT_BUCKET, OUTPUT_BUCKET, PROJECT, pubsubEvent, serve, SMTP_CREDENTIALS, startCloud, storageEvent, TOPIC, type Cloud, type ServedFunction } from '../support/cloud.js';
 import { writeDemoSession } from '../support/demo-session.js';
 import { scratchDir } from '../support/fixtures.js';
 import { ScriptedAsr, SpeechIslandsAsr } from '../support/scripted-asr.js';
 import { segmentNameAccuracy } from '../support/der.js';
 import { craigInfo, multitrackSession, writeTracks } from '../support/multitrack-session.js';
+import { createRecapModel } from '../../job/engines/create.js';
+import type { JobConfig } from '../../lib/config/job.js';
+import { startVertexServer, VERTEX_PATH, vertexError, type LlmServer } from './llm-servers.js';
+import { loopbackGoogleAuth } from '../support/loopback-auth.js';
 
 let cloud: Cloud;
+let vertex: LlmServer;
 let trigger: ServedFunction;
 let mailer: ServedFunction;
 const logLines: string[] = [];
@@ -34,6 +39,7 @@ const originalStderrWrite = process.stderr.write.bind(process.stderr);
 
 before(async () => {
   cloud = await startCloud();
+  vertex = await startVertexServer();
   Object.assign(process.env, cloud.functionsEnv);
   // Every line any component writes to stderr (our JSON logs, the framework's error reports) is kept for the
   // no-secret check, and still shown.
@@ -51,6 +57,7 @@ after(async () => {
   await trigger?.close();
   await mailer?.close();
   await cloud?.close();
+  await vertex?.close();
 });
 
 const input = () => new GcsStore(cloud.storage, INPUT_BUCKET, '');
@@ -58,6 +65,11 @@ const published = () => cloud.pubsub.published(TOPIC);
 const engines = async () => ({ asr: new ScriptedAsr(), vad: await SileroVad.create(), embedder: new SpectralEmbedder() });
 /** Engines whose ASR double puts one line per stretch of speech, so the name on every line can be scored. */
 const islands = async () => ({ asr: new SpeechIslandsAsr(), vad: await SileroVad.create(), embedder: new SpectralEmbedder() });
+
+/** What Terraform sets on the job for the recap (terraform/job.tf: off by default, Gemini in the region). */
+const RECAP_DEPLOYMENT = { RECAP: 'off', RECAP_MODEL: 'gemini-3.5-flash', RECAP_PROJECT: PROJECT, RECAP_LOCATION: 'europe-west1' };
+/** The engines, and the recap model the job's configuration asks for, reaching Vertex AI on loopback with a test token. */
+const withRecap = async (config: JobConfig) => ({ ...(await islands()), recap: createRecapModel(config.recap, { googleAuthOptions: loopbackGoogleAuth() }) });
 
 /** POSTs the finalize event of `sessions/<session>/_READY` as it is now in the input bucket. */
 async function readyEvent(session: string) {
@@ -125,6 +137,62 @@ describe('cloud flow on loopback', () => {
     assert.equal(status.state, 'succeeded');
     assert.ok(status.timings.some((t: { stage: string }) => t.stage === 'asr'));
     assert.ok(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}emailed.json`), 'the mailer claimed the run');
+  });
+
+  it('a session asking for its recap (recap: true in _READY) gets it in the email, and recap.md attached', async () => {
+    const demo = await writeDemoSession(join(scratchDir(), 'seance-recap'));
+    await uploadSession(demo.dir, { session: 'seance-recap', to: ['alice@club.example'] }, input(), silentProgress);
+    const ready = JSON.parse(cloud.gcs.getObject(INPUT_BUCKET, 'sessions/seance-recap/_READY')!.data.toString());
+    cloud.gcs.putObject(INPUT_BUCKET, 'sessions/seance-recap/_READY', JSON.stringify({ ...ready, recap: true }));
+    assert.ok((await trigger.post(await readyEvent('seance-recap'))).status < 300);
+    const env = envOverrides(cloud.run.requests.at(-1)!);
+    assert.equal(env.RECAP, 'vertex', "the session's word wins over the deployment's off");
+
+    const before = published().length;
+    const asked = vertex.requests.length;
+    const jobEnv = cloud.jobEnv({ ...RECAP_DEPLOYMENT, RECAP_URL: vertex.url, RECAP_RETRY_DELAY_MS: '1', ...env });
+    assert.equal(await main(jobEnv, { engines: withRecap }), 0);
+    const [request] = vertex.requests.slice(asked);
+    assert.deepEqual(VERTEX_PATH.exec(request!.path)?.slice(1), [PROJECT, 'europe-west1', 'gemini-3.5-flash']);
+    assert.match(request!.input, /^\[0:00:0\d\] Camille: mot0\.0 mot0\.1 mot0\.2/m);
+    assert.doesNotMatch(request!.raw, /alice@club\.example|mj@club\.example/, 'no recipient in the prompt');
+
+    const { message, mail } = await mailNext(before);
+    const completion = JSON.parse(message.data.toString());
+    assert.match(completion.recap.previously, /^Précédemment/);
+    assert.match(mail.text ?? '', /Résumé de la séance :\n {2}Précédemment : \d+ répliques, de Camille à \S+\.\n\nLes premiers moments clés :\n {2}- \[0:00:0\d\] Camille prend la parole\./);
+    assert.match(mail.text ?? '', /Le résumé complet est joint à ce message \(recap\.md\)\./);
+    assert.match(mail.text ?? '', /- recap\.md : le résumé de la séance/);
+    assert.doesNotMatch(mail.text ?? '', /Recap not written/);
+    assert.deepEqual(mail.attachments.map((a) => a.filename), ['seance-recap.zip', 'recap.md']);
+    const recapMd = mail.attachments[1]!.content.toString();
+    assert.match(recapMd, /^# Résumé de la séance : seance-recap$/m);
+    assert.match(recapMd, /^- \[0:00:0\d\] Camille prend la parole\.$/m);
+    assert.doesNotMatch(recapMd, /roi des licornes/);
+    const zip = await JSZip.loadAsync(mail.attachments[0]!.content);
+    assert.equal(await zip.file('seance-recap/recap.md')?.async('string'), recapMd);
+  });
+
+  it('a recap that fails (quota) is a line in the email, and the transcript comes as usual', async () => {
+    const demo = await writeDemoSession(join(scratchDir(), 'seance-quota'));
+    await uploadSession(demo.dir, { session: 'seance-quota' }, input(), silentProgress);
+    assert.ok((await trigger.post(await readyEvent('seance-quota'))).status < 300);
+    const env = envOverrides(cloud.run.requests.at(-1)!);
+    assert.equal(env.RECAP, undefined, 'the deployment decides');
+    const quota = vertexError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for generate_content_requests_per_minute');
+    vertex.queue(quota, quota, quota);
+    const before = published().length;
+    const jobEnv = cloud.jobEnv({ ...RECAP_DEPLOYMENT, RECAP: 'vertex', RECAP_URL: vertex.url, RECAP_RETRY_DELAY_MS: '1', ...env });
+    assert.equal(await main(jobEnv, { engines: withRecap }), 0);
+    const { message, mail } = await mailNext(before);
+    assert.equal(JSON.parse(message.data.toString()).status, 'succeeded');
+    assert.equal(JSON.parse(message.data.toString()).recap, undefined);
+    assert.match(mail.text ?? '', /À vérifier \(le détail est dans report\.md\) :\n(?: {2}- .*\n)* {2}- Recap not written: Vertex AI answered that the quota is used up \(429: RESOURCE_EXHAUSTED.*\) after 3 tries: upload _READY again later/);
+    assert.doesNotMatch(mail.text ?? '', /Résumé de la séance/);
+    assert.deepEqual(mail.attachments.map((a) => a.filename), ['seance-quota.zip']);
+    const zip = await JSZip.loadAsync(mail.attachments[0]!.content);
+    assert.ok(zip.file('seance-quota/transcript.md'));
+    assert.equal(zip.file('seance-quota/recap.md'), null);
   });
 
   it('a session holding only the zip Craig gives: the trigger accepts it, the job unzips it, the email names the players', async () => {

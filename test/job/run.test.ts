@@ -193,8 +193,9 @@ test('with the model-free embedder every segment gets a speaker, and the RTTM li
     outcome.timings.map((s) => s.stage),
     ['fetch', 'decode', 'vad', 'chunk', 'speakers', 'asr', 'merge', 'glossary', 'render', 'archive', 'upload'],
   );
-  // The completion contract names exactly these, plus the trigger's, the deployment's and the publishing.
-  assert.deepEqual(STAGES.filter((s) => !['trigger', 'config', 'publish'].includes(s)), outcome.timings.map((s) => s.stage));
+  // The completion contract names exactly these, plus the trigger's, the deployment's and the publishing, and the
+  // opt-in recap (test/job/recap-run.test.ts).
+  assert.deepEqual(STAGES.filter((s) => !['trigger', 'config', 'publish', 'recap'].includes(s)), outcome.timings.map((s) => s.stage));
 });
 
 test('a broken embedder costs the names, not the transcript: a warning says why', async () => {

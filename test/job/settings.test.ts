@@ -15,3 +15,9 @@ test('the mode and the track offsets reach the run, from the environment and fro
   assert.deepEqual(fromFlags.trackOffsets, { 'tascam.wav': 2 });
   assert.equal(runSettings(parseJobConfig({ INPUT_PREFIX: 'sessions/s' }), 's', 'r').mode, 'auto');
 });
+
+test("the recap's window and patience reach the run when a recap is asked for", () => {
+  const on = runSettings(parseJobConfig({ INPUT_PREFIX: 'sessions/s', RECAP: 'openai', RECAP_URL: 'http://127.0.0.1:8080/v1', RECAP_MODEL: 'm', RECAP_CONTEXT_TOKENS: '16384', RECAP_RETRIES: '5', RECAP_RETRY_DELAY_MS: '10' }), 's', 'r');
+  assert.deepEqual(on.recap, { contextTokens: 16384, retry: { attempts: 5, delayMs: 10 } });
+  assert.equal(runSettings(parseJobConfig({ INPUT_PREFIX: 'sessions/s' }), 's', 'r').recap, undefined);
+});

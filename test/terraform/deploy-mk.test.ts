@@ -103,11 +103,11 @@ describe('each target says what it is about to do', () => {
   }
 
   test("upload passes the CLI's upload command flags it understands", () => {
-    const line = /node bin\/jdr-transcriber\.js (upload .*)$/m.exec(dryRun('upload', 'SESSION=s1', 'DIR=rec', 'CONTEXT=c.yaml', 'TO=a@x.org,b@y.org'));
+    const line = /node bin\/jdr-transcriber\.js (upload .*)$/m.exec(dryRun('upload', 'SESSION=s1', 'DIR=rec', 'CONTEXT=c.yaml', 'TO=a@x.org,b@y.org', 'RECAP=1'));
     assert.ok(line, 'upload runs the CLI');
     const argv = [...line[1]!.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!).map((a) => (a === '$bucket' ? 'jdr-input' : a));
     assert.deepEqual(parseCli(argv, {}), {
-      command: 'upload', dir: 'rec', session: 's1', context: 'c.yaml', to: ['a@x.org', 'b@y.org'], bucket: 'jdr-input', json: false, quiet: false,
+      command: 'upload', dir: 'rec', session: 's1', context: 'c.yaml', to: ['a@x.org', 'b@y.org'], bucket: 'jdr-input', recap: true, json: false, quiet: false,
     });
   });
 

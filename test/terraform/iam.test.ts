@@ -12,6 +12,7 @@ const ALLOWED = [
   ['jdr-job', 'roles/storage.objectViewer', 'input bucket'],
   ['jdr-job', 'roles/storage.objectUser', 'output bucket'],
   ['jdr-job', 'roles/pubsub.publisher', 'topic jdr-completions'],
+  ['jdr-job', 'roles/aiplatform.user', 'project'],
   ['jdr-trigger', 'roles/storage.objectViewer', 'input bucket'],
   ['jdr-trigger', 'roles/storage.objectUser', 'output bucket'],
   ['jdr-trigger', 'roles/pubsub.publisher', 'topic jdr-completions'],

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { parse } from '@cdktf/hcl2json';
 import { Storage } from '@google-cloud/storage';
-import { JOB_ENV_VARS, JobEnvSchema, parseJobConfig } from '../../lib/config/job.js';
+import { DEFAULT_VERTEX_RECAP_MODEL, JOB_ENV_VARS, JobEnvSchema, parseJobConfig, RECAP_BACKENDS } from '../../lib/config/job.js';
 import { CLOUD_JOB_ENV_VARS, CLOUD_JOB_REQUIRED_ENV_VARS, parseCloudJobConfig } from '../../lib/config/cloud-job.js';
 import { MAILER_ENV_VARS, MAILER_REQUIRED_ENV_VARS, parseMailerConfig } from '../../lib/config/mailer.js';
 import { parseTriggerConfig, TRIGGER_ENV_VARS, TRIGGER_REQUIRED_ENV_VARS } from '../../lib/config/trigger.js';
@@ -18,7 +18,7 @@ import { GcsStore } from '../../lib/storage/index.js';
 import { MESSAGE_PUBLISHED } from '../../functions/mailer-core.js';
 import { jobEnv, STORAGE_FINALIZED } from '../../functions/trigger-core.js';
 import { dockerfileEnv, parseDockerfile } from './dockerfile.js';
-import { block, blocksIncludingDynamic, evaluate, loadTerraform, readText, reference, resource, type Body, type Terraform } from './hcl.js';
+import { block, blocksIncludingDynamic, evaluate, loadTerraform, readText, reference, resource, variableDefault, type Body, type Terraform } from './hcl.js';
 
 /** Variables deliberately not set in the cloud, and why. Each must have a default or be optional. */
 const LEFT_TO_DEFAULTS = {
@@ -33,6 +33,11 @@ const LEFT_TO_DEFAULTS = {
     OUTPUT_FORMATS: 'default: all formats',
     JOBS: 'default 1: a task runs one whisper-cli on all its vCPUs; parallelism comes from the tasks',
     RESUME: 'local runs only; a cloud task always resumes from the checkpoints in work/',
+    RECAP_URL: 'tests and proxies only; the job calls Vertex AI at LOCATION-aiplatform.googleapis.com',
+    RECAP_CONTEXT_TOKENS: "default: Gemini Flash's window",
+    RECAP_API_KEY: 'OpenAI-compatible servers only (local runs); Vertex AI uses the job\'s service account',
+    RECAP_RETRIES: 'default 3',
+    RECAP_RETRY_DELAY_MS: 'default 2 s, doubling',
   },
   trigger: {
     RUN_API_ENDPOINT: 'emulators and tests only; Cloud Functions use run.googleapis.com',
@@ -64,7 +69,7 @@ before(async () => {
 
 /** What the trigger sends for a manifest using every field: the override names come from the code, not a list. */
 function maximalOverrides(): Record<string, string> {
-  const { manifest } = parseManifest('languages: [fr, en]\nmodel: large-v3\nmin_speakers: 2\nmax_speakers: 6\ncontext: context/context.yaml\nrecipients: [a@example.org]\nmode: multitrack\nfiles: [{ name: a.m4a, offset: 1.5 }]\n');
+  const { manifest } = parseManifest('languages: [fr, en]\nmodel: large-v3\nmin_speakers: 2\nmax_speakers: 6\ncontext: context/context.yaml\nrecipients: [a@example.org]\nmode: multitrack\nfiles: [{ name: a.m4a, offset: 1.5 }]\nrecap: true\n');
   const input = new GcsStore(new Storage({ projectId: 'unused' }), 'in-bucket', 'sessions/S');
   const quiet = createLogger({ write: () => undefined });
   return jobEnv({ manifest, recipients: ['a@example.org'], contextKey: 'context/context.yaml', audio: ['a.m4a'], warnings: [] }, { input, outputBucket: 'out-bucket', session: 'S', runId: 'r1' }, quiet);
@@ -160,6 +165,25 @@ describe('the job', () => {
   });
 });
 
+describe('the recap', () => {
+  test('the job asks Vertex AI for it as the deployment says, in the region unless recap_location says otherwise', () => {
+    const env = jobTerraformEnv();
+    assert.equal(env.RECAP, '${var.recap}');
+    assert.equal(env.RECAP_MODEL, '${var.recap_model}');
+    assert.equal(env.RECAP_PROJECT, '${var.project_id}');
+    assert.equal(env.RECAP_LOCATION, '${coalesce(var.recap_location, var.region)}');
+    assert.equal(variableDefault(tf, 'recap'), 'off', 'off unless the group asks for it');
+    assert.equal(variableDefault(tf, 'recap_location'), '');
+    assert.equal(variableDefault(tf, 'recap_model'), DEFAULT_VERTEX_RECAP_MODEL, 'the same default model locally and in the cloud');
+    const allowed = /contains\(\[([^\]]*)\], var\.recap\)/.exec(String((tf.variables.get('recap')!.validation as Body[])[0]!.condition))?.[1];
+    assert.deepEqual(allowed?.split(',').map((v) => v.trim().replace(/"/g, '')), RECAP_BACKENDS.filter((b) => b !== 'openai'), 'the cloud offers Vertex AI, not a local server');
+  });
+
+  test('the Vertex AI API is enabled', () => {
+    assert.match(readText('terraform/apis.tf'), /^\s*"aiplatform\.googleapis\.com",/m);
+  });
+});
+
 describe('the functions', () => {
   test('the trigger gets every variable it reads', () => {
     const set = new Set(Object.keys(functionEnv(trigger)));
@@ -238,7 +262,7 @@ describe('values from the defaults and the example tfvars', () => {
       assert.deepEqual(skipped.sort(), conditional.sort(), 'expressions this test cannot evaluate changed: extend evaluate() or the list');
       return out;
     };
-    const job = { ...evaluated(jobTerraformEnv(), ['SECONDARY_LANG', 'MULTILANG']), ...imageEnv, ...overrides };
+    const job = { ...evaluated(jobTerraformEnv(), ['SECONDARY_LANG', 'MULTILANG', 'RECAP_LOCATION']), ...imageEnv, ...overrides };
     assert.doesNotThrow(() => parseJobConfig(job, { requireOutputBucket: true }));
     assert.equal(parseCloudJobConfig(job).maxRetries, vars.max_retries);
     assert.doesNotThrow(() => parseTriggerConfig(evaluated(functionEnv(trigger), [])));

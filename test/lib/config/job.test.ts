@@ -79,3 +79,37 @@ test('MODE and TRACK_OFFSETS: the mode is auto unless set; offsets as JSON or na
   }
   assert.throws(() => parseJobConfig({ ...base, MODE: 'stereo' }), /MODE: must be auto, mixed or multitrack/);
 });
+
+test('RECAP: off unless asked; each backend names what it needs, every problem at once', () => {
+  const base = { INPUT_PREFIX: 'sessions/s1' };
+  const off = parseJobConfig(base).recap;
+  assert.equal(off.backend, 'off');
+  assert.deepEqual(off.retry, { attempts: 3, delayMs: 2000 });
+  const vertex = parseJobConfig({ ...base, RECAP: 'Vertex', RECAP_PROJECT: 'my-project-1' }).recap;
+  assert.deepEqual(
+    { backend: vertex.backend, model: vertex.model, location: vertex.location, project: vertex.project, window: vertex.contextTokens, url: vertex.url },
+    { backend: 'vertex', model: 'gemini-3.5-flash', location: 'europe-west1', project: 'my-project-1', window: 1_048_576, url: undefined },
+  );
+  const local = parseJobConfig({ ...base, RECAP: 'openai', RECAP_URL: 'http://127.0.0.1:11434/v1', RECAP_MODEL: 'llama3.1:8b', RECAP_CONTEXT_TOKENS: '32768', RECAP_RETRY_DELAY_MS: '1' }).recap;
+  assert.deepEqual({ model: local.model, url: local.url, window: local.contextTokens, retry: local.retry }, { model: 'llama3.1:8b', url: 'http://127.0.0.1:11434/v1', window: 32768, retry: { attempts: 3, delayMs: 1 } });
+  assert.equal(parseJobConfig({ ...base, RECAP: 'openai', RECAP_URL: 'http://h/v1', RECAP_MODEL: 'm' }).recap.contextTokens, 8192);
+
+  const err = catchConfig(() => parseJobConfig({ ...base, RECAP: 'openai' }));
+  assert.match(err.message, /RECAP_URL: is required with RECAP openai/);
+  assert.match(err.message, /RECAP_MODEL: is required with RECAP openai/);
+  assert.match(catchConfig(() => parseJobConfig({ ...base, RECAP: 'vertex' })).message, /RECAP_PROJECT: is required with RECAP vertex/);
+  const bad = catchConfig(() => parseJobConfig({ ...base, RECAP: 'claude', RECAP_URL: 'ftp://x', RECAP_LOCATION: 'Europe West', RECAP_CONTEXT_TOKENS: '10' }));
+  for (const says of [/RECAP: must be off, vertex or openai/, /RECAP_URL: must be an http/, /RECAP_LOCATION: must be a Vertex AI location/, /RECAP_CONTEXT_TOKENS: must be at least 2048/]) assert.match(bad.message, says);
+  assert.match(catchConfig(() => parseJobConfig({ ...base, RECAP: 'openai', RECAP_MODEL: 'm', RECAP_URL: 'http://user:pw@h/v1' })).message, /RECAP_URL: must be an http:\/\/ or https:\/\/ URL without credentials/);
+});
+
+test('the recap flags map onto the same variables and messages name the flag', async () => {
+  const { parseCli } = await import('../../../cli/options.js');
+  const run = parseCli(['run', 'sessions/s1', '--recap', 'openai', '--recap-url', 'http://127.0.0.1:11434/v1', '--recap-model', 'qwen2.5:14b', '--recap-context-tokens', '16384'], {});
+  assert.ok(run.command === 'run');
+  assert.deepEqual([run.config.recap.backend, run.config.recap.url, run.config.recap.model, run.config.recap.contextTokens], ['openai', 'http://127.0.0.1:11434/v1', 'qwen2.5:14b', 16384]);
+  const vertex = parseCli(['run', 'sessions/s1', '--recap', 'vertex', '--recap-project', 'my-project-1', '--recap-location', 'global'], {});
+  assert.ok(vertex.command === 'run');
+  assert.deepEqual([vertex.config.recap.backend, vertex.config.recap.project, vertex.config.recap.location], ['vertex', 'my-project-1', 'global']);
+  assert.throws(() => parseCli(['run', 'sessions/s1', '--recap', 'openai'], {}), /--recap-url \(RECAP_URL\): is required with --recap \(RECAP\) openai/);
+});

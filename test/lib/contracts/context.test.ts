@@ -45,3 +45,11 @@ test('bad YAML and bad fields are InputErrors naming the file and the field', ()
     (e: unknown) => e instanceof InputError && /speakers\[0\]\.id/.test(e.message),
   );
 });
+
+test("a speaker's character: optional, named, bounded; the example says who plays whom", () => {
+  const { context } = parseSessionContext(readFileSync('context/context.yaml', 'utf8'));
+  assert.equal(context.speakers.find((s) => s.id === 'hugo')?.character, 'Eldrin');
+  assert.equal(context.speakers.find((s) => s.id === 'camille')?.character, undefined);
+  assert.throws(() => parseSessionContext(`speakers: [{ id: a, character: "${'x'.repeat(201)}" }]`), /speakers\[0\]\.character: must be at most 200 characters/);
+  assert.throws(() => parseSessionContext('speakers: [{ id: a, character: [Eldrin, Kael] }]'), /speakers\[0\]\.character/);
+});

@@ -48,3 +48,10 @@ test('a checksum YAML read as a number stays text', () => {
   const { manifest } = parseManifest('files:\n  - { name: a.m4a, size: 12, md5: 12345678 }\n');
   assert.equal(manifest.files[0]!.md5, '12345678');
 });
+
+test('recap: true or false for one session; anything else is refused', () => {
+  assert.equal(parseManifest('recap: true').manifest.recap, true);
+  assert.equal(parseManifest('{"recap": false}').manifest.recap, false);
+  assert.equal(parseManifest('').manifest.recap, undefined);
+  assert.throws(() => parseManifest('recap: "yes please"'), /recap: must be true or false/);
+});
