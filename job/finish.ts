@@ -83,7 +83,8 @@ export async function finishSession(
     if (ordinary.missing.includes(settings.language.primary) || ordinary.missing.includes('en')) {
       run.warn(`No word list for ${ordinary.missing.join(', ')}: names were corrected from context.yaml's spellings and aliases only, not by their sound; ${WORDLIST_HINT}`);
     }
-    const names = plan.context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames]);
+    // Players, their nicknames and the characters they play count as glossary names.
+    const names = plan.context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames, ...(s.character ? [s.character] : [])]);
     return applyGlossary(assigned, glossaryEntries(plan.context), { ordinary: ordinary.files.length > 0 ? ordinary : undefined, names });
   });
   const recap = deps.recap ? await run.stage('recap', 'Recap', () => sessionRecap(settings, deps, plan, corrected.segments, work)) : undefined;

@@ -5,7 +5,8 @@ import { foldText } from './fold.js';
 /**
  * Whisper's initial prompt: the campaign's names, so that the decoder has seen their spelling. The engine carries it
  * into every 30 s window, where it shares Whisper's 224 tokens of context with the running text: it must fit a budget
- * the engine gives in its own tokens. When the glossary is larger, names go in by priority — the players, then the
+ * the engine gives in its own tokens. When the glossary is larger, names go in by priority — the players and the
+ * characters they play (`character:` in context.yaml), then the
  * characters and places named in the previous chunk's text, then the rest in the context's order — and what stays out
  * is said (the report lists it). Pure.
  */
@@ -46,13 +47,15 @@ export function buildPrompt(context: SessionContext, language: string, options: 
   const labels = LABELS[language] ?? LABELS.en!;
   const entries = glossaryEntries(context);
   const players: Candidate[] = context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames]).map((name) => ({ name, group: 'players' as const }));
+  // The characters the players play go with them: they are said all session long.
+  const played: Candidate[] = context.speakers.flatMap((s) => (s.character ? [{ name: s.character, group: 'characters' as const }] : []));
   const glossary: Candidate[] = entries.map((e) => ({ name: e.name, group: e.kind }));
-  const all = unique([...players, ...glossary]);
+  const all = unique([...players, ...played, ...glossary]);
   const mentioned = options.previousText ? mentionedIn(options.previousText, entries) : new Set<string>();
   const order = [
-    ...all.filter((c) => c.group === 'players'),
+    ...all.filter((c) => c.group === 'players' || played.includes(c)),
     ...all.filter((c) => (c.group === 'characters' || c.group === 'places') && mentioned.has(c.name)),
-    ...all.filter((c) => c.group !== 'players' && !((c.group === 'characters' || c.group === 'places') && mentioned.has(c.name))),
+    ...all.filter((c) => c.group !== 'players' && !played.includes(c) && !((c.group === 'characters' || c.group === 'places') && mentioned.has(c.name))),
   ];
   const chosen = new Set<Candidate>();
   let text = '';

@@ -69,7 +69,7 @@ async function run(name: string, second: 'clean' | 'loops') {
   copyFileSync(wav, join(input, 'dialogue.wav'));
   // 300 places: far more than Whisper's prompt holds.
   const places = Array.from({ length: 300 }, (_, i) => `Lieu${i}`).join(', ');
-  writeFileSync(join(input, 'context', 'context.yaml'), `speakers: [{id: ines, name: Inès}]\nglossary:\n  characters: [Ektaron, Sylvaëlle]\n  places: [${places}]\n`);
+  writeFileSync(join(input, 'context', 'context.yaml'), `speakers: [{id: ines, name: Inès, character: Sylvaëlle}]\nglossary:\n  characters: [Ektaron]\n  places: [${places}]\n`);
   const asr = new LoopingAsr(second);
   const output = join(root, 'out');
   const deps: RunDeps = {
@@ -107,7 +107,7 @@ test('a looping chunk: transcribed once more, the second kept; the glossary corr
   assert.deepEqual([json.corrections[0].before, json.corrections[0].after, json.corrections[0].reason], ['Hectaron', 'Ektaron', 'sounds-like']);
   assert.equal(json.corrections[0].start, json.segments[0].words[0].start, 'the correction has its word\'s time');
   assert.match(md, /\| \d:\d\d:\d\d–\d:\d\d:\d\d \| — \| Hectaron \| Ektaron \| sounds like it: sounds the same, 2 letters apart, no ordinary word \|/);
-  // A near miss: left as heard, listed to check.
+  // A near miss of the character Inès plays: left as heard, listed to check.
   assert.match(texts.join(' '), /Sylvaël,/);
   assert.deepEqual(json.to_check.map((n: { text: string; likely: string }) => [n.text, n.likely]), [['Sylvaël', 'Sylvaëlle']]);
   assert.equal(report.toCheck.count, 1);

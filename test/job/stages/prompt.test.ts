@@ -25,7 +25,7 @@ test('the prompt lists the names by kind, characters last', () => {
 
 /** 5 players and 300 glossary entries: far more than Whisper's 224 tokens. */
 function bigContext() {
-  const speakers = ['Camille', 'Hugo', 'Léa', 'Maxime', 'Inès'].map((n, i) => `{id: p${i}, name: ${n}}`).join(', ');
+  const speakers = ['Camille', 'Hugo', 'Léa', 'Maxime', 'Inès'].map((n, i) => `{id: p${i}, name: ${n}${i === 1 ? ', character: Personnage149' : ''}}`).join(', ');
   const characters = Array.from({ length: 150 }, (_, i) => `Personnage${i}`).join(', ');
   const places = Array.from({ length: 100 }, (_, i) => `Lieu${i}`).join(', ');
   const terms = Array.from({ length: 50 }, (_, i) => `Terme${i}`).join(', ');
@@ -42,13 +42,14 @@ test('a glossary of 300 entries gives a prompt inside the budget: players first,
   assert.ok(first.text && first.tokens <= budget.tokens && first.tokens === vocab.countTokens(first.text), `${first.tokens} tokens`);
   assert.ok(first.tokens > budget.tokens - 8, `the budget is used (${first.tokens} of ${budget.tokens})`);
   assert.match(first.text, /Joueurs : Camille, Hugo, Léa, Maxime, Inès\./);
-  assert.ok(first.text.includes('Personnage0,') && !first.text.includes('Personnage149'));
+  assert.ok(first.text.includes('Personnage0,') && !first.text.includes('Personnage148'));
+  assert.match(first.text, /Personnages : Personnage149, Personnage0,/, "a player's character goes in with the players");
   assert.equal(first.leftOut.length + (first.text.match(/,/g)?.length ?? 0) + (first.text.match(/\./g)?.length ?? 0), 305, 'every name is in or listed as left out');
-  assert.ok(first.leftOut.includes('Personnage149') && first.leftOut.includes('Terme49') && !first.leftOut.includes('Camille'));
+  assert.ok(first.leftOut.includes('Personnage148') && first.leftOut.includes('Terme49') && !first.leftOut.includes('Camille'));
 
-  const next = buildPrompt(context, 'fr', { budget, previousText: 'On retourne voir personnage149 à lieu99, puis Terme7.' });
+  const next = buildPrompt(context, 'fr', { budget, previousText: 'On retourne voir personnage148 à lieu99, puis Terme7.' });
   assert.ok(next.tokens <= budget.tokens);
-  assert.ok(next.text!.includes('Personnage149') && next.text!.includes('Lieu99'), 'characters and places of the previous chunk go in');
-  assert.ok(!next.leftOut.includes('Personnage149') && !next.leftOut.includes('Lieu99'));
+  assert.ok(next.text!.includes('Personnage148') && next.text!.includes('Lieu99'), 'characters and places of the previous chunk go in');
+  assert.ok(!next.leftOut.includes('Personnage148') && !next.leftOut.includes('Lieu99'));
   assert.ok(!next.text!.includes('Terme7'), 'terms are not promoted');
 });
