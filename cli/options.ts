@@ -38,11 +38,12 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { flag: '--threads', env: 'THREADS', type: 'string', default: '(CPUs available)', meaning: 'Threads for Whisper' },
   { flag: '--jobs', env: 'JOBS', type: 'string', default: '1', meaning: 'Whisper processes at once, the threads split between them (several scale better than one on a workstation)' },
   { flag: '--resume', env: 'RESUME', type: 'boolean', default: 'false', meaning: 'Continue an interrupted run from the checkpoints it left in the output folder (work/)' },
-  { flag: '--formats', env: 'OUTPUT_FORMATS', type: 'string', default: 'all', meaning: 'Comma-separated subset of md,txt,srt,vtt,json,rttm' },
+  { flag: '--formats', env: 'OUTPUT_FORMATS', type: 'string', default: 'all', meaning: 'Comma-separated subset of md,txt,srt,vtt,json,rttm,html (html also writes audio.opus, which the page plays)' },
   { flag: '--min-speakers', env: 'MIN_SPEAKERS', type: 'string', default: '', meaning: 'At least this many speakers (hint)' },
   { flag: '--max-speakers', env: 'MAX_SPEAKERS', type: 'string', default: '', meaning: 'At most this many speakers (hint)' },
   { flag: '--mode', env: 'MODE', type: 'string', default: 'auto', meaning: 'mixed (the files are parts of one recording), multitrack (one track per speaker: Craig, Zoom, a mic each) or auto (multitrack for a Craig recording)' },
   { flag: '--track-offsets', env: 'TRACK_OFFSETS', type: 'string', default: '', meaning: 'Multitrack: where files start on the timeline, e.g. tascam.wav=1.5,zoom.m4a=0 (seconds)' },
+  { flag: '--page-lang', env: 'EMAIL_LANG', type: 'string', default: 'fr', meaning: "Language of transcript.html's page, fr or en (in the cloud, the emails' language: email_lang)" },
   { flag: '--run-id', env: 'RUN_ID', type: 'string', default: '(date-time)', meaning: 'Name of this run' },
 ];
 
@@ -183,8 +184,8 @@ export function usage(): string {
   return [
     'Usage: jdr-transcriber run <folder | gs://bucket/sessions/NAME/> [options]',
     '',
-    'Transcribes every recording of a session (parts in name order) and writes transcript.{md,txt,srt,vtt,json,rttm},',
-    'report.{md,json} and <session>.zip.',
+    'Transcribes every recording of a session (parts in name order) and writes transcript.{md,txt,srt,vtt,json,rttm,html},',
+    'audio.opus (which transcript.html plays), report.{md,json} and <session>.zip.',
     '',
     'Options (each also read from the environment variable in brackets; flags win):',
     ...rows,

@@ -45,7 +45,14 @@ interface HeardTrack extends DecodedTrack {
   bleedSeconds: number;
 }
 
-export async function planLaneTracks(run: RunContext, settings: RunSettings, deps: RunDeps, context: SessionContext, plan: TrackPlan): Promise<PlannedTracks> {
+export async function planLaneTracks(
+  run: RunContext,
+  settings: RunSettings,
+  deps: RunDeps,
+  context: SessionContext,
+  plan: TrackPlan,
+  onDecoded: (pcmPaths: string[]) => void = () => undefined,
+): Promise<PlannedTracks> {
   const { signal, progress, log } = deps;
   const dir = join(deps.workDir, 'tracks');
   await mkdir(dir, { recursive: true });
@@ -53,6 +60,7 @@ export async function planLaneTracks(run: RunContext, settings: RunSettings, dep
   const { decoded, skipped } = await run.stage('decode', 'Decode', () => decodeTracks(plan.tracks, dir, deps, (f) => progress.update(f)));
   for (const s of skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
   if (decoded.length === 0) throw new InputError(`No track could be decoded: ${skipped.map((s) => `${s.name} (${s.reason})`).slice(0, 20).join('; ')}. Upload the recordings again.`);
+  onDecoded(decoded.map((t) => t.pcmPath));
 
   const heard: HeardTrack[] = await run.stage('vad', 'Speech', async () => {
     const out: Array<DecodedTrack & { regions: SpeechRegion[]; energies: Float32Array }> = [];

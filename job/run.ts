@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
 import type { JobMode, OutputFormat } from '../lib/config/job.js';
+import type { EmailLang } from '../lib/config/mailer.js';
 import { checkWritable, type Store } from '../lib/storage/index.js';
 import { withScratchFolder } from './cleanup.js';
 import type { ContextLocation } from './context.js';
@@ -40,6 +41,8 @@ export interface RunSettings {
   trackOffsets?: Record<string, number>;
   /** Parallel tasks the chunks are sized for (CLOUD_RUN_TASK_COUNT, or the local --jobs); default 1. */
   tasks?: number;
+  /** transcript.html's language (the emails'); default fr. */
+  pageLang?: EmailLang;
 }
 
 export interface RunDeps {

@@ -21,6 +21,7 @@ export function runSettings(config: JobConfig, session: string, runId: string): 
     speakers: config.speakers,
     mode: config.mode,
     trackOffsets: config.trackOffsets,
+    pageLang: config.pageLang,
   };
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project runs and tests with, when missing: ffmpeg (decoding), espeak-ng (test
-# speech), cmake and g++ (whisper-cli), unzip (zip checks), python3-onnx for Debian's /usr/bin/python3 (tests build small ONNX models).
+# speech), cmake and g++ (whisper-cli), unzip (zip checks), python3-onnx for Debian's /usr/bin/python3 (tests build small ONNX models),
+# chromium (transcript.html's tests and `make screenshot` open the page in it).
 # Needs root for apt-get; without it, prints what to install and goes on.
 set -euo pipefail
 missing=()
-for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng cmake:cmake g++:g++ unzip:unzip ip:iproute2 unshare:util-linux; do
+for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng cmake:cmake g++:g++ unzip:unzip ip:iproute2 unshare:util-linux chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 /usr/bin/python3 -c 'import onnx, numpy' >/dev/null 2>&1 || missing+=(python3-onnx python3-numpy)

@@ -16,6 +16,8 @@ locals {
     PRIMARY_LANG   = var.languages[0]
     SECONDARY_LANG = length(var.languages) > 1 ? var.languages[1] : ""
     MULTILANG      = length(var.languages) > 1 ? "true" : "false"
+    # transcript.html's page speaks the emails' language.
+    EMAIL_LANG = var.email_lang
   }
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { languageCode } from '../contracts/language.js';
 import { RUN_ID_PATTERN } from '../contracts/session.js';
 import { bucketName, decimal, emailList, parseEnvironment, wholeNumber, type Env } from './common.js';
+import { EMAIL_LANGS, type EmailLang } from './mailer.js';
 
 
 /**
@@ -23,7 +24,7 @@ const location = z
   .min(1, 'must not be empty')
   .refine((v) => !v.split('/').includes('..'), 'must not contain ".."');
 
-export const OUTPUT_FORMATS = ['md', 'txt', 'srt', 'vtt', 'json', 'rttm'] as const;
+export const OUTPUT_FORMATS = ['md', 'txt', 'srt', 'vtt', 'json', 'rttm', 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const formats = z
@@ -131,6 +132,8 @@ export const JobEnvSchema = z.object({
   TRACK_OFFSETS: trackOffsets.optional(),
   JOBS: wholeNumber(1, 64).default(1),
   RESUME: bool.default(false),
+  /** The language of transcript.html's page: the emails' (the mailer reads the same variable). */
+  EMAIL_LANG: z.string().trim().toLowerCase().pipe(z.enum(EMAIL_LANGS, 'must be fr or en')).default('fr'),
 });
 
 export type JobEnv = z.output<typeof JobEnvSchema>;
@@ -159,6 +162,8 @@ export interface JobConfig {
   jobs: number;
   /** Local runs: continue from the checkpoints an interrupted run left in the output folder. */
   resume: boolean;
+  /** The language of transcript.html's page (the emails' language in the cloud). */
+  pageLang: EmailLang;
 }
 
 export interface ParseOptions {
@@ -204,5 +209,6 @@ export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig 
     trackOffsets: e.TRACK_OFFSETS ?? {},
     jobs: e.JOBS,
     resume: e.RESUME,
+    pageLang: e.EMAIL_LANG,
   };
 }
