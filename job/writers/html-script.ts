@@ -243,8 +243,10 @@ export const PAGE_SCRIPT = String.raw`(function () {
   }
 
   var turnsHit = 0;
+  var applied = '';
   function applyFilters() {
     var speaker = who.value;
+    applied = q.value;
     turns.forEach(function (el) { el.classList.toggle('hid', speaker !== '' && el.getAttribute('data-sp') !== speaker); });
     var query = fold(q.value.trim());
     matches = [];
@@ -292,7 +294,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     typing = setTimeout(function () { applyFilters(); if (matches.length) go(1); }, 120);
   });
   q.addEventListener('keydown', function (e) {
-    if (e.key === 'Enter') { e.preventDefault(); clearTimeout(typing); if (at < 0) applyFilters(); go(e.shiftKey ? -1 : 1); }
+    if (e.key === 'Enter') { e.preventDefault(); clearTimeout(typing); if (q.value !== applied) applyFilters(); go(e.shiftKey ? -1 : 1); }
     if (e.key === 'Escape') { q.value = ''; applyFilters(); q.blur(); }
   });
   document.getElementById('next').addEventListener('click', function () { go(1); });

@@ -17,6 +17,10 @@ import { encodeListening, ffmpegTools } from '../../job/engines/ffmpeg.js';
 import { SileroVad } from '../../job/engines/silero-vad.js';
 import { silentProgress } from '../../job/progress.js';
 import { runSession, type RunDeps } from '../../job/run.js';
+import { ListeningSchema, PlanFileSchema } from '../../job/parallel/checkpoints.js';
+import { runTask } from '../../job/parallel/task.js';
+import { WorkArea, WORK_KEYS } from '../../job/parallel/work.js';
+import { AbortedError } from '../../lib/errors.js';
 import { dialogueWav, scratchDir } from '../support/fixtures.js';
 import { ScriptedAsr } from '../support/scripted-asr.js';
 import { testSettings } from '../support/run-settings.js';
@@ -76,7 +80,7 @@ test('with the page, the job writes audio.opus beside it: mono Opus as long as t
   assert.equal(existsSync(join(out, 'work')), false, 'the work area (and its copy of the audio) is gone');
 });
 
-test('without the page there is no audio.opus, and no encoding', async () => {
+test('without the page there is no audio.opus', async () => {
   const d = deps('nopage', await twoParts('nopage'));
   await runSession(testSettings({ formats: ['md'] }), d);
   assert.equal(existsSync(join(scratchDir(), 'listen-nopage', 'out', 'audio.opus')), false);
@@ -115,4 +119,67 @@ test('tracks are mixed into one listening copy as long as the longest, each hear
   assert.ok((await level(0.5)) > -30, 'track A heard');
   assert.ok((await level(4.5)) > -30, 'track B heard');
   assert.ok((await level(2.5)) < -60, 'silence where neither speaks');
+});
+
+/** An ffmpeg whose Opus encoding waits for `marker` to exist (or never starts, without one); decoding is the real one. */
+function gatedFfmpeg(name: string, marker?: string): string {
+  const path = join(scratchDir(), `ffmpeg-gated-${name}`);
+  const gate = marker ? `while [ ! -e '${marker}' ]; do sleep 0.1; done` : 'exec sleep 3600';
+  writeFileSync(path, `#!/bin/sh\nfor a in "$@"; do [ "$a" = libopus ] && { ${gate}; break; }; done\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+  return path;
+}
+
+async function until(probe: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    assert.ok(Date.now() < end, `${what} never happened`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const identity = (index: number, attempt = 0) => ({ index, count: 2, attempt, lastAttempt: false });
+
+test('a finishing task that is not the planner waits for the audio the planner is still encoding', async () => {
+  const input = await twoParts('wait');
+  const out = join(scratchDir(), 'listen-wait', 'out');
+  const output = new FileStore(out);
+  const work = WorkArea.of(output);
+  const marker = join(scratchDir(), 'listen-wait', 'encode-now');
+  const settings = testSettings({ session: 'dialogue', formats: ['html'], tasks: 2 });
+  // The planner transcribes every chunk, then waits for its encoder, which waits for the marker.
+  const planner = runTask(settings, { ...deps('wait', input, { tools: { ffmpeg: gatedFfmpeg('wait', marker), ffprobe: 'ffprobe' } }), workDir: join(scratchDir(), 'listen-wait', 'w0') }, work, { task: identity(0) });
+  await until(async () => {
+    const plan = await work.readJson(WORK_KEYS.plan, PlanFileSchema);
+    return plan?.state === 'ready' && (await work.keysUnder('results/')).size === plan.units.length;
+  }, 'every chunk transcribed');
+  // The other task finds every result written: it claims the finish, and waits for the audio.
+  const finisher = runTask(settings, { ...deps('wait', input), workDir: join(scratchDir(), 'listen-wait', 'w1') }, work, { task: identity(1) });
+  await until(() => work.exists(WORK_KEYS.finishClaim), 'the finish claimed');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(existsSync(join(out, 'transcript.html')), false, 'the finish waits for the audio');
+  writeFileSync(marker, '');
+  const [a, b] = await Promise.all([planner, finisher]);
+  assert.equal(a.role, 'helped');
+  assert.equal(b.role, 'finished');
+  assert.ok(existsSync(join(out, 'audio.opus')), 'the page has its sound');
+  assert.deepEqual(await work.readJson(WORK_KEYS.listeningDoc, ListeningSchema), { version: 1, state: 'ready' });
+});
+
+test('a planner stopped while encoding is retried: it decodes the session again and makes the audio', async () => {
+  const input = await twoParts('retry');
+  const out = join(scratchDir(), 'listen-retry', 'out');
+  const work = WorkArea.of(new FileStore(out));
+  const settings = testSettings({ session: 'dialogue', formats: ['html'], tasks: 2 });
+  const stop = new AbortController();
+  const first = runTask(settings, { ...deps('retry', input, { tools: { ffmpeg: gatedFfmpeg('retry'), ffprobe: 'ffprobe' } }), workDir: join(scratchDir(), 'listen-retry', 'w0'), signal: stop.signal }, work, { task: identity(0) });
+  await until(async () => {
+    const plan = await work.readJson(WORK_KEYS.plan, PlanFileSchema);
+    return plan?.state === 'ready' && (await work.keysUnder('results/')).size === plan.units.length;
+  }, 'every chunk transcribed');
+  stop.abort();
+  await assert.rejects(first, (e: unknown) => e instanceof AbortedError);
+  assert.equal(await work.exists(WORK_KEYS.listeningDoc), false);
+  const again = await runTask(settings, { ...deps('retry', input), workDir: join(scratchDir(), 'listen-retry', 'w0b') }, work, { task: identity(0, 1) });
+  assert.equal(again.role, 'finished');
+  assert.ok(existsSync(join(out, 'audio.opus')));
 });

@@ -103,6 +103,29 @@ describe('transcript.html in a browser', () => {
     assertClean(w);
   });
 
+  it('Enter searches at once, even for a new query, and steps through the matches; Escape clears; / comes back to it', async (test) => {
+    const w = await open(test);
+    if (!w) return;
+    await w.page.keyboard.press('/');
+    assert.equal(await w.page.evaluate(() => document.activeElement?.id), 'q');
+    await w.page.keyboard.type('brume');
+    await w.page.keyboard.press('Enter');
+    const brume = turns.filter((turn) => fold(turn.text).replace(/-/g, ' ').includes('brume')).length;
+    assert.equal((await visibleTurns(w.page)).length, brume);
+    await w.page.fill('#q', 'porte');
+    await w.page.keyboard.press('Enter');
+    assert.match((await w.page.textContent('#count'))!, /^1\/2 résultats dans 2 tours$/);
+    await w.page.keyboard.press('Enter');
+    assert.match((await w.page.textContent('#count'))!, /^2\/2 /);
+    await w.page.keyboard.press('Shift+Enter');
+    assert.match((await w.page.textContent('#count'))!, /^1\/2 /);
+    await w.page.keyboard.press('Escape');
+    assert.equal(await w.page.inputValue('#q'), '');
+    assert.equal((await visibleTurns(w.page)).length, turns.length);
+    await w.page.close();
+    assertClean(w);
+  });
+
   it('the speaker filter hides the other speakers, notes included, and combines with the search', async (test) => {
     const w = await open(test);
     if (!w) return;
