@@ -54,9 +54,9 @@ async function open(test: TestContext, hash = ''): Promise<WatchedPage | undefin
 }
 
 function assertClean(watched: WatchedPage) {
-  assert.deepEqual(watched.problems, [], 'no console error or warning, no uncaught exception');
   const others = browser!.requests.filter((u) => u !== pageUrl && !u.startsWith(pageUrl + '#') && u !== audioUrl);
   assert.deepEqual(others, [], 'no request but the page and the audio beside it');
+  assert.deepEqual(watched.problems, [], 'no console error or warning, no uncaught exception');
 }
 
 const visibleTurns = (page: Page) => page.$$eval('.turn', (els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).map((el) => el.id));
