@@ -153,7 +153,7 @@ test('a finishing task that is not the planner waits for the audio the planner i
     return plan?.state === 'ready' && (await work.keysUnder('results/')).size === plan.units.length;
   }, 'every chunk transcribed');
   // The other task finds every result written: it claims the finish, and waits for the audio.
-  const finisher = runTask(settings, { ...deps('wait', input), workDir: join(scratchDir(), 'listen-wait', 'w1') }, work, { task: identity(1) });
+  const finisher = runTask(settings, { ...deps('wait', input), workDir: join(scratchDir(), 'listen-wait', 'w1') }, work, { task: identity(1), waitMs: 30_000 });
   await until(() => work.exists(WORK_KEYS.finishClaim), 'the finish claimed');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(existsSync(join(out, 'transcript.html')), false, 'the finish waits for the audio');
@@ -179,7 +179,7 @@ test('a planner stopped while encoding is retried: it decodes the session again 
   stop.abort();
   await assert.rejects(first, (e: unknown) => e instanceof AbortedError);
   assert.equal(await work.exists(WORK_KEYS.listeningDoc), false);
-  const again = await runTask(settings, { ...deps('retry', input), workDir: join(scratchDir(), 'listen-retry', 'w0b') }, work, { task: identity(0, 1) });
+  const again = await runTask(settings, { ...deps('retry', input), workDir: join(scratchDir(), 'listen-retry', 'w0b') }, work, { task: identity(0, 1), waitMs: 30_000 });
   assert.equal(again.role, 'finished');
   assert.ok(existsSync(join(out, 'audio.opus')));
 });
