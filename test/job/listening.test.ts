@@ -154,10 +154,13 @@ test('a finishing task that is not the planner waits for the audio the planner i
   }, 'every chunk transcribed');
   // The other task finds every result written: it claims the finish, and waits for the audio.
   const finisher = runTask(settings, { ...deps('wait', input), workDir: join(scratchDir(), 'listen-wait', 'w1') }, work, { task: identity(1), waitMs: 30_000 });
-  await until(() => work.exists(WORK_KEYS.finishClaim), 'the finish claimed');
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(existsSync(join(out, 'transcript.html')), false, 'the finish waits for the audio');
-  writeFileSync(marker, '');
+  try {
+    await until(() => work.exists(WORK_KEYS.finishClaim), 'the finish claimed');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(existsSync(join(out, 'transcript.html')), false, 'the finish waits for the audio');
+  } finally {
+    writeFileSync(marker, '');
+  }
   const [a, b] = await Promise.all([planner, finisher]);
   assert.equal(a.role, 'helped');
   assert.equal(b.role, 'finished');
