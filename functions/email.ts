@@ -2,6 +2,7 @@ import type { EmailLang } from '../lib/config/mailer.js';
 import type { CompletionMessage, Stage } from '../lib/contracts/completion.js';
 import { displayName } from '../lib/contracts/session.js';
 import { humanBytes } from '../lib/units.js';
+import { LISTENING_FILE } from './attachment.js';
 
 /**
  * The emails, in French (default) or English: what a person waiting for a transcript wants to know, in the order
@@ -160,7 +161,7 @@ function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang,
   if (listening?.audio && !audioInZip) lines.push(t.audio(humanBytes(listening.audio.bytes)), listening.audio.url, '');
 
   const names = new Set((m.outputs?.files ?? []).map((uri) => uri.split('/').pop() ?? uri));
-  if (!audioInZip) names.delete('audio.opus');
+  if (!audioInZip) names.delete(LISTENING_FILE);
   const files = Object.keys(FORMAT_LABELS[lang]).filter((n) => names.has(n));
   if (files.length > 0) {
     lines.push(t.inside(delivery.kind === 'unavailable' ? `${m.session}.zip` : delivery.filename));

@@ -16,7 +16,7 @@ import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
 import type { Segment, Transcript } from './transcript.js';
-import { LISTENING_AUDIO } from './writers/index.js';
+import { PAGE_AUDIO } from './writers/html.js';
 
 /**
  * The finish phase, run by one task once every chunk has its result: merge each lane's chunks back onto the session's
@@ -140,7 +140,7 @@ async function writeOutputs(
   const paths = await run.stage('render', 'Write', () => writeRendered(renderOutputs(transcript, { formats: settings.formats, report, page }), dir));
   const zipName = zipFileName(transcript.session);
   await run.stage('archive', 'Zip', () => buildZip(paths, join(dir, zipName), { folder: transcript.session }));
-  if (listening) await rename(listening, join(dir, LISTENING_AUDIO));
+  if (listening) await rename(listening, join(dir, PAGE_AUDIO));
   const files = await run.stage('upload', 'Upload', () => uploadOutputs(deps.output, dir, { signal: deps.signal }));
   const zip = files.find((f) => f.name === zipName)!;
   return { files, zip, uris: files.map((f) => f.uri), report };

@@ -47,7 +47,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
         if (url.origin === location.origin) return url.href;
       } catch (e) { /* not a URL */ }
     }
-    return 'audio.opus';
+    return data.audio;
   }
 
   function noAudio() {

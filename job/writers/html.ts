@@ -24,7 +24,7 @@ export interface HtmlOptions {
   glossary?: readonly string[];
 }
 
-/** The audio file the page plays, beside it. */
+/** The audio file the page plays, beside it (the job writes it there: job/finish.ts). */
 export const PAGE_AUDIO = 'audio.opus';
 
 /** Colour-blind-safe first (Okabe–Ito), then hues a golden angle apart. */
@@ -45,25 +45,26 @@ export function renderHtml(t: Transcript, options: HtmlOptions = {}): string {
   const speakers = pageSpeakers(t, w);
   const index = new Map(speakers.flatMap((s, i) => (s.unnamed ? [] : [[s.name, i] as const])));
   const unnamedIndex = speakers.findIndex((s) => s.unnamed);
-  const laneOf = (speaker: string | undefined) => (speaker !== undefined ? index.get(speaker) : unnamedIndex) ?? 0;
+  const laneOf = (speaker: string | undefined) => (speaker !== undefined ? index.get(speaker) : unnamedIndex);
 
   const header = headerHtml(t, speakers, w, options.createdAt);
   const lanes: Lane[] = speakers.map((s) => ({ name: s.name, colour: s.colour, spans: [] }));
   const named = t.turns && t.turns.length > 0 ? t.turns : [];
-  for (const turn of named) lanes[laneOf(turn.speaker)]?.spans.push(turn);
-  for (const s of t.segments) if (named.length === 0 || s.speaker === undefined) lanes[laneOf(s.speaker)]!.spans.push(s);
+  // Diarization's turns where there are some (who spoke when, finer than the lines), the lines otherwise.
+  for (const turn of named) lanes[laneOf(turn.speaker) ?? -1]?.spans.push(turn);
+  for (const s of t.segments) if (named.length === 0 || s.speaker === undefined) lanes[laneOf(s.speaker) ?? -1]?.spans.push(s);
   const markers = [...(t.markers ?? [])].sort((a, b) => a.time - b.time);
   const timeline = timelineHtml(lanes, markers, t.duration, w.note);
 
   const body = turnsHtml(t, speakers, laneOf, markers, w, options.glossary ?? []);
-  const data = { duration: t.duration, words: w.page };
+  const data = { duration: t.duration, audio: PAGE_AUDIO, words: w.page };
   const script = PAGE_SCRIPT;
   const csp = [
     "default-src 'none'",
     `script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`,
     "style-src 'unsafe-inline'",
-    // The audio beside the page (file: from the zip, the bucket's origin from a signed link).
-    "media-src 'self' file: https:",
+    // The audio beside the page: file: from the zip, the page's own origin from a signed link to the bucket.
+    "media-src 'self' file:",
     "img-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -166,7 +167,7 @@ function toolbarHtml(speakers: readonly PageSpeaker[], w: PageWords): string {
   );
 }
 
-function turnsHtml(t: Transcript, speakers: readonly PageSpeaker[], laneOf: (s: string | undefined) => number, markers: readonly Marker[], w: PageWords, glossary: readonly string[]): string {
+function turnsHtml(t: Transcript, speakers: readonly PageSpeaker[], laneOf: (s: string | undefined) => number | undefined, markers: readonly Marker[], w: PageWords, glossary: readonly string[]): string {
   const turns = groupTurns(t.segments);
   if (turns.length === 0) return `<p class="empty">${escapeHtml(w.noSpeech)}</p>${markers.map((m) => noteHtml(m, w)).join('')}`;
   // Marks are found on every segment of the page at once, in time order, so corrections find their segment by time.
@@ -180,7 +181,7 @@ function turnsHtml(t: Transcript, speakers: readonly PageSpeaker[], laneOf: (s: 
   let k = 0;
   turns.forEach((turn, i) => {
     while (m < markers.length && markers[m]!.time <= turn.start) out.push(noteHtml(markers[m++]!, w));
-    const lane = laneOf(turn.speaker);
+    const lane = laneOf(turn.speaker) ?? 0;
     const speaker = speakers[lane]!;
     const segs = turn.segments.map(() => {
       const s = shown[k]!;

@@ -1,7 +1,7 @@
 import { OUTPUT_FORMATS, type OutputFormat } from '../../lib/config/job.js';
 import type { Transcript } from '../transcript.js';
 import type { PageLang } from './html-i18n.js';
-import { PAGE_AUDIO, renderHtml } from './html.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './md.js';
 import { renderRttm } from './rttm.js';
@@ -51,9 +51,6 @@ const WRITERS: Record<Format, Omit<Writer, 'format' | 'fileName'>> = {
   rttm: { contentType: 'text/plain; charset=utf-8', render: renderRttm },
   html: { contentType: 'text/html; charset=utf-8', render: renderHtml },
 };
-
-/** transcript.html plays this file from beside it; the job writes it with the page (job/finish.ts). */
-export const LISTENING_AUDIO = PAGE_AUDIO;
 
 export function getWriter(format: Format): Writer {
   const writer = WRITERS[format];
