@@ -5,7 +5,7 @@ export ONNXRUNTIME_NODE_INSTALL_CUDA := skip
 WHISPER_CLI := vendor/whisper.cpp/bin/whisper-cli
 MODEL ?= large-v3-turbo
 
-.PHONY: install deps build test demo bench lint model clean help
+.PHONY: install deps build test demo bench lint model clean help screenshot
 
 help:
 	@echo "make demo     run the pipeline on a generated French/English session (output/demo/)"
@@ -13,6 +13,7 @@ help:
 	@echo "make install  system packages (as root), npm packages, whisper-cli, TypeScript build"
 	@echo "make model    download the Whisper model (MODEL=large-v3-turbo|large-v3|…) and the speaker model into models/ (needs internet)"
 	@echo "make bench    print throughput (× real time) and peak memory figures"
+	@echo "make screenshot  regenerate docs/transcript.png (transcript.html on the demo session, in chromium)"
 	@echo "make lint     type-check and check Terraform formatting"
 	@echo ""
 	@echo "Google Cloud (see README.md, Deploying on Google Cloud):"
@@ -50,6 +51,9 @@ lint: node_modules/.installed
 demo: install
 	npx tsx scripts/demo.ts
 
+screenshot: deps node_modules/.installed
+	npx tsx scripts/screenshot.ts docs/transcript.png
+
 bench: install
 	npx tsx bench/bounds.bench.ts
 	npx tsx bench/front.bench.ts
@@ -60,6 +64,7 @@ bench: install
 	npx tsx bench/speakers.bench.ts
 	npx tsx bench/multitrack.bench.ts
 	npx tsx bench/parallel.bench.ts
+	npx tsx bench/html.bench.ts
 
 model: node_modules/.installed
 	npx tsx scripts/download-model.ts $(MODEL)

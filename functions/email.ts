@@ -2,15 +2,24 @@ import type { EmailLang } from '../lib/config/mailer.js';
 import type { CompletionMessage, Stage } from '../lib/contracts/completion.js';
 import { displayName } from '../lib/contracts/session.js';
 import { clock, humanBytes } from '../lib/units.js';
+import { LISTENING_FILE } from './attachment.js';
 
 /**
  * The emails, in French (default) or English: what a person waiting for a transcript wants to know, in the order
  * they want it. Pure text, no HTML: it reads the same in every client and cannot be mangled.
  */
 export type Delivery =
-  | { kind: 'attached'; filename: string; bytes: number }
+  /** withAudio: the session's audio.opus was added to the attached zip. */
+  | { kind: 'attached'; filename: string; bytes: number; withAudio?: boolean }
   | { kind: 'link'; filename: string; url: string; expiresAt: Date }
   | { kind: 'unavailable'; location: string | undefined };
+
+/** Signed links to transcript.html (which plays its audio from there) and to audio.opus, valid until `expiresAt`. */
+export interface Listening {
+  page?: string;
+  audio?: { url: string; bytes: number };
+  expiresAt: Date;
+}
 
 export interface Email {
   subject: string;
@@ -38,13 +47,18 @@ const FORMAT_LABELS: Record<EmailLang, Record<string, string>> = {
     'transcript.md': 'la transcription à lire, avec les noms des participants', 'transcript.txt': 'le texte brut',
     'transcript.srt': 'sous-titres (SRT)', 'transcript.vtt': 'sous-titres (WebVTT)',
     'transcript.json': 'données complètes : mots, horaires, langues', 'transcript.rttm': 'tours de parole (RTTM, pour les outils)',
+    'transcript.html': 'la page pour lire, chercher et réécouter la séance (à ouvrir dans un navigateur)',
+    'audio.opus': 'l’enregistrement de la séance, que transcript.html fait écouter',
     'report.md': 'rapport qualité : passages douteux, fichiers ignorés', 'report.json': 'rapport qualité (données)',
   },
   en: {
     'recap.md': 'the session recap: key events, characters, places, loot, open threads',
     'transcript.md': 'the transcript to read, with speaker names', 'transcript.txt': 'plain text',
     'transcript.srt': 'subtitles (SRT)', 'transcript.vtt': 'subtitles (WebVTT)', 'transcript.json': 'full data: words, timings, languages',
-    'transcript.rttm': 'speaker turns (RTTM, for tools)', 'report.md': 'quality report: doubtful passages, skipped files',
+    'transcript.rttm': 'speaker turns (RTTM, for tools)',
+    'transcript.html': 'the page to read, search and listen to the session again (open it in a browser)',
+    'audio.opus': 'the session’s recording, which transcript.html plays',
+    'report.md': 'quality report: doubtful passages, skipped files',
     'report.json': 'quality report (data)',
   },
 };
@@ -69,6 +83,9 @@ const T = {
     attached: (zip: string, size: string) => `L'archive ${zip} (${size}) est jointe à ce message.`,
     link: (zip: string, until: string) => `L'archive ${zip} est trop lourde pour être jointe. Téléchargez-la avec ce lien, valable jusqu'au ${until} :`,
     unavailable: (where: string) => `L'archive n'a pas pu être jointe ni partagée par lien${where ? ` ; les fichiers sont dans ${where}` : ''}.`,
+    page: (until: string) => `Lire, chercher et réécouter la séance dans votre navigateur (lien valable jusqu'au ${until}) :`,
+    audio: (size: string) =>
+      `L'enregistrement (audio.opus, ${size}) n'est pas dans l'archive. Pour l'écouter dans transcript.html sans connexion, téléchargez-le avec ce lien et enregistrez-le dans le même dossier que transcript.html :`,
     skipped: 'Fichiers ignorés :',
     warnings: 'À vérifier (le détail est dans report.md) :',
     noSpeech: 'Aucune parole n’a été détectée dans les enregistrements : rien n’a été transcrit. S’il y a bien de la parole (voix faibles, micro éloigné), ajoutez « vad_threshold: 0.3 » dans le fichier _READY et déposez-le de nouveau.',
@@ -104,6 +121,9 @@ const T = {
     attached: (zip: string, size: string) => `${zip} (${size}) is attached to this message.`,
     link: (zip: string, until: string) => `${zip} is too large to attach. Download it with this link, valid until ${until}:`,
     unavailable: (where: string) => `The archive could be neither attached nor shared by link${where ? `; the files are in ${where}` : ''}.`,
+    page: (until: string) => `Read, search and listen to the session again in your browser (link valid until ${until}):`,
+    audio: (size: string) =>
+      `The recording (audio.opus, ${size}) is not in the archive. To listen to it in transcript.html offline, download it with this link and save it in the same folder as transcript.html:`,
     skipped: 'Skipped files:',
     warnings: 'Worth checking (details in report.md):',
     noSpeech: 'No speech was found in the recordings, so nothing was transcribed. If there is speech (quiet voices, a distant microphone), add "vad_threshold: 0.3" to the _READY file and upload it again.',
@@ -125,6 +145,8 @@ const T = {
 export interface EmailExtras {
   /** recap.md travels as a file of its own beside the zip (or the link). */
   recapAttached?: boolean;
+  /** Signed links to transcript.html and its audio, when the run wrote them. */
+  listening?: Listening;
 }
 
 export function renderEmail(message: CompletionMessage, delivery: Delivery, lang: EmailLang, extras: EmailExtras = {}): Email {
@@ -134,6 +156,7 @@ export function renderEmail(message: CompletionMessage, delivery: Delivery, lang
 }
 
 function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang, extras: EmailExtras): Email {
+  const { listening } = extras;
   const t = T[lang];
   const c = colon(lang);
   const lines: string[] = [t.hello, '', t.readyIntro(m.session), ''];
@@ -159,8 +182,12 @@ function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang,
   if (delivery.kind === 'attached') lines.push(t.attached(delivery.filename, humanBytes(delivery.bytes)), '');
   else if (delivery.kind === 'link') lines.push(t.link(delivery.filename, humanDate(delivery.expiresAt, lang)), delivery.url, '');
   else lines.push(t.unavailable(delivery.location ?? ''), '');
+  const audioInZip = delivery.kind === 'attached' && delivery.withAudio === true;
+  if (listening?.page) lines.push(t.page(humanDate(listening.expiresAt, lang)), listening.page, '');
+  if (listening?.audio && !audioInZip) lines.push(t.audio(humanBytes(listening.audio.bytes)), listening.audio.url, '');
 
   const names = new Set((m.outputs?.files ?? []).map((uri) => uri.split('/').pop() ?? uri));
+  if (!audioInZip) names.delete(LISTENING_FILE);
   const files = Object.keys(FORMAT_LABELS[lang]).filter((n) => names.has(n));
   if (files.length > 0) {
     lines.push(t.inside(delivery.kind === 'unavailable' ? `${m.session}.zip` : delivery.filename));

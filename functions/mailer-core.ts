@@ -5,7 +5,8 @@ import { emailedKey, isRunId, normaliseSessionName, runFolder, sessionNameProble
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { NotFoundError, PreconditionFailedError, type Store } from '../lib/storage/index.js';
-import { renderEmail, type Delivery } from './email.js';
+import { LISTENING_FILE, zipWithAudio } from './attachment.js';
+import { renderEmail, type Delivery, type Listening } from './email.js';
 import { checkRecipients } from './recipients.js';
 import { smtpVerdict, type SmtpAnswer } from './smtp-errors.js';
 
@@ -18,7 +19,11 @@ import { smtpVerdict, type SmtpAnswer } from './smtp-errors.js';
  *
  * Anyone allowed to publish on the topic can send a message, so nothing in it is trusted to name an object: the zip
  * attached or linked is always `sessions/<S>/<run>/<S>.zip` of the message's own session and run (and the recap
- * attached beside it, `sessions/<S>/<run>/recap.md`), and a message pointing anywhere else is refused. Every message that can never be processed is acknowledged, with a log line.
+ * attached beside it, `sessions/<S>/<run>/recap.md`), and a message pointing anywhere else is refused. Every message
+ * that can never be processed is acknowledged, with a log line.
+ *
+ * transcript.html and its audio.opus, when the run wrote them (listed in the message's files, under the same run's
+ * folder), are linked (signed) beside the zip; the audio joins the attached zip when both fit the limit.
  */
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
@@ -147,22 +152,24 @@ class ForgedMessage extends Error {}
 async function sendWithFallback(message: CompletionMessage, session: string, to: string[], deps: MailerDeps, log: Logger) {
   const zip = await zipOf(message, session, deps);
   const recap = await recapOf(message, session, deps);
-  let delivery = await prepareDelivery(message, zip, deps, deps.config.attachLimitBytes);
+  const page = await pageOf(message, session, deps);
+  const listening = await listeningLinks(page, deps);
+  let delivery = await prepareDelivery(message, zip, page, deps, deps.config.attachLimitBytes);
   try {
-    return { delivery, info: await deps.send(mail(message, delivery, to, deps, recap)), fellBack: undefined as SmtpAnswer | undefined };
+    return { delivery, info: await deps.send(mail(message, delivery, listening, to, deps, recap)), fellBack: undefined as SmtpAnswer | undefined };
   } catch (err) {
     const verdict = smtpVerdict(err);
     if (verdict.kind !== 'too-big' || delivery.kind !== 'attached') throw err;
     log.warn(`The SMTP server refused the message for its size (${verdict.answer.response ?? errorMessage(err)}): sending a link instead`);
-    delivery = await prepareDelivery(message, zip, deps, 0);
-    return { delivery, info: await deps.send(mail(message, delivery, to, deps, recap)), fellBack: verdict.answer };
+    delivery = await prepareDelivery(message, zip, page, deps, 0);
+    return { delivery, info: await deps.send(mail(message, delivery, listening, to, deps, recap)), fellBack: verdict.answer };
   }
 }
 
 type PreparedDelivery = Delivery & { attachment?: { filename: string; content: Buffer } };
 
-function mail(message: CompletionMessage, delivery: PreparedDelivery, to: string[], deps: MailerDeps, recap: Buffer | undefined): OutgoingMail {
-  const email = renderEmail(message, delivery, deps.config.lang, { recapAttached: recap !== undefined });
+function mail(message: CompletionMessage, delivery: PreparedDelivery, listening: Listening | undefined, to: string[], deps: MailerDeps, recap: Buffer | undefined): OutgoingMail {
+  const email = renderEmail(message, delivery, deps.config.lang, { recapAttached: recap !== undefined, listening });
   const attachments = [
     ...(delivery.attachment ? [{ ...delivery.attachment, contentType: 'application/zip' }] : []),
     ...(recap ? [{ filename: RECAP_NAME, content: recap, contentType: 'text/markdown; charset=utf-8' }] : []),
@@ -207,13 +214,58 @@ async function zipOf(message: CompletionMessage, session: string, deps: MailerDe
   return { key, size: info.size };
 }
 
-/** Attaches the zip when its encoded size fits `limit`; otherwise signs a link to it. */
-async function prepareDelivery(message: CompletionMessage, zip: { key: string; size: number } | undefined, deps: MailerDeps, limit: number): Promise<PreparedDelivery> {
+interface RunPage {
+  /** transcript.html, when the run wrote it. */
+  page?: string;
+  /** audio.opus beside it, and its size. */
+  audio?: { key: string; size: number };
+}
+
+/** The run's page and audio: fixed names in the run's own folder, taken only when the message lists them and they exist. */
+async function pageOf(message: CompletionMessage, session: string, deps: MailerDeps): Promise<RunPage> {
+  if (message.status !== 'succeeded') return {};
+  const listed = new Set(message.outputs?.files ?? []);
+  const find = async (name: string) => {
+    const key = `${runFolder(session, message.runId)}/${name}`;
+    if (!listed.has(deps.output.uriOf(key))) return undefined;
+    const info = await deps.output.stat(key);
+    return info ? { key, size: info.size } : undefined;
+  };
+  const page = await find('transcript.html');
+  const audio = await find(LISTENING_FILE);
+  return { ...(page ? { page: page.key } : {}), ...(audio ? { audio } : {}) };
+}
+
+/**
+ * Signed links to the page and its audio. The page reads its audio's signed address from its fragment (#audio=…):
+ * a relative one would lack the signature; the fragment never reaches a server.
+ */
+async function listeningLinks(run: RunPage, deps: MailerDeps): Promise<Listening | undefined> {
+  if (!deps.output.signedUrl || (!run.page && !run.audio)) return undefined;
+  const seconds = deps.config.signedUrlSeconds;
+  const audio = run.audio ? { url: await deps.output.signedUrl(run.audio.key, seconds), bytes: run.audio.size } : undefined;
+  const page = run.page ? (await deps.output.signedUrl(run.page, seconds)) + (audio ? `#audio=${encodeURIComponent(audio.url)}` : '') : undefined;
+  return { ...(page ? { page } : {}), ...(audio ? { audio } : {}), expiresAt: new Date(now(deps).getTime() + seconds * 1000) };
+}
+
+/**
+ * Attaches the zip when its encoded size fits `limit` (with the audio added when that still fits); otherwise signs a
+ * link to it.
+ */
+async function prepareDelivery(message: CompletionMessage, zip: { key: string; size: number } | undefined, run: RunPage, deps: MailerDeps, limit: number): Promise<PreparedDelivery> {
   const location = message.status === 'succeeded' ? deps.output.uriOf(`${runFolder(normaliseSessionName(message.session), message.runId)}/`) : undefined;
   if (!zip) return { kind: 'unavailable', location };
   const filename = zip.key.split('/').pop()!;
   if (encodedSize(zip.size) <= limit) {
-    return { kind: 'attached', filename, bytes: zip.size, attachment: { filename, content: await deps.output.read(zip.key) } };
+    const content = await deps.output.read(zip.key);
+    // Worth building only when the two alone fit; the zip built is then measured.
+    if (run.audio && encodedSize(zip.size + run.audio.size) <= limit) {
+      const withAudio = await zipWithAudio(content, await deps.output.read(run.audio.key));
+      if (withAudio && encodedSize(withAudio.length) <= limit) {
+        return { kind: 'attached', filename, bytes: withAudio.length, withAudio: true, attachment: { filename, content: withAudio } };
+      }
+    }
+    return { kind: 'attached', filename, bytes: zip.size, attachment: { filename, content } };
   }
   if (!deps.output.signedUrl) return { kind: 'unavailable', location: deps.output.uriOf(zip.key) };
   const seconds = deps.config.signedUrlSeconds;

@@ -1,3 +1,4 @@
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { glossaryEntries, speakerName } from '../lib/contracts/context.js';
 import { zipFileName } from '../lib/contracts/session.js';
@@ -13,6 +14,7 @@ import type { RunContext, StageTiming } from './run-context.js';
 import type { RunDeps, RunSettings } from './run.js';
 import { buildZip } from './stages/archive.js';
 import { applyGlossary } from './stages/glossary.js';
+import { noListening } from './stages/listen.js';
 import { writeRecap, type RecapOutcome } from './stages/recap.js';
 import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
@@ -20,6 +22,7 @@ import { uploadOutputs, type UploadedFile } from './stages/upload.js';
 import type { Removal, Segment, Transcript } from './transcript.js';
 import { loadOrdinaryWords, WORDLIST_HINT } from './stages/wordlist.js';
 import { filterLane, nameRemovals } from './stages/quality.js';
+import { PAGE_AUDIO } from './writers/html.js';
 
 /**
  * The finish phase, run by one task once every chunk has its result: merge each lane's chunks back onto the session's
@@ -55,6 +58,8 @@ export async function finishSession(
   units: ReadonlyMap<string, UnitResult>,
   speakers: SpeakersDoc | undefined,
   work?: WorkArea,
+  /** The planner's audio.opus on this task's disk, for transcript.html (uploaded beside it, never zipped), or why there is none. */
+  listening?: { path: string } | { problem: string },
 ): Promise<RunOutcome> {
   const results = new Map([...units].map(([id, doc]) => [id, doc.result]));
   const { facts } = plan;
@@ -94,6 +99,7 @@ export async function finishSession(
     const lane = plan.lanes[u.lane]!;
     return { chunk: i, start: toSessionTime(lane.plan, u.chunk.keepStart), end: toSessionTime(lane.plan, u.chunk.keepEnd), language: results.get(u.id)!.language };
   });
+  if (listening && 'problem' in listening) run.warn(noListening(listening.problem));
   const warnings = [...plan.warnings, ...(speakers?.warnings ?? []), ...run.warnings];
   // The planner's stages, then the transcription (from the plan to this finish, all tasks together), then the finish's.
   const before: StageTiming[] = [
@@ -141,7 +147,8 @@ export async function finishSession(
     prompts: plan.units.map((u) => units.get(u.id)!.prompt).filter((p): p is NonNullable<typeof p> => p !== undefined),
     ...(recap ? { recap: reportRecap(recap) } : {}),
   });
-  const outputs = await writeOutputs(run, transcript, report, settings, deps);
+  const page = { lang: settings.pageLang ?? 'fr', glossary: glossaryEntries(plan.context).map((e) => e.name) };
+  const outputs = await writeOutputs(run, transcript, report, settings, deps, page, listening && 'path' in listening && settings.formats.includes('html') ? listening.path : undefined);
   return { transcript, outputs, timings: timings(), wallSeconds: wall(), speechSeconds: facts.speechSeconds, warnings };
 }
 
@@ -183,12 +190,25 @@ function named(s: Segment, speaker: string): Segment {
 
 const sum = (timings: readonly StageTiming[]) => timings.reduce((n, t) => n + t.seconds, 0);
 
-/** Render → archive → upload: every format and the report into a local folder, the zip beside them, then all of it. */
-async function writeOutputs(run: RunContext, transcript: Transcript, report: Report, settings: RunSettings, deps: Pick<RunDeps, 'output' | 'signal' | 'workDir'>): Promise<WrittenOutputs> {
+/**
+ * Render → archive → upload: every format and the report into a local folder, the zip beside them, then all of it.
+ * The listening audio joins them after the zip is made: the mailer adds it to the zip it attaches when both fit the
+ * attachment limit, and links to it otherwise.
+ */
+async function writeOutputs(
+  run: RunContext,
+  transcript: Transcript,
+  report: Report,
+  settings: RunSettings,
+  deps: Pick<RunDeps, 'output' | 'signal' | 'workDir'>,
+  page: { lang: NonNullable<RunSettings['pageLang']>; glossary: string[] },
+  listening: string | undefined,
+): Promise<WrittenOutputs> {
   const dir = join(deps.workDir, 'out');
-  const paths = await run.stage('render', 'Write', () => writeRendered(renderOutputs(transcript, { formats: settings.formats, report }), dir));
+  const paths = await run.stage('render', 'Write', () => writeRendered(renderOutputs(transcript, { formats: settings.formats, report, page }), dir));
   const zipName = zipFileName(transcript.session);
   await run.stage('archive', 'Zip', () => buildZip(paths, join(dir, zipName), { folder: transcript.session }));
+  if (listening) await rename(listening, join(dir, PAGE_AUDIO));
   const files = await run.stage('upload', 'Upload', () => uploadOutputs(deps.output, dir, { signal: deps.signal }));
   const zip = files.find((f) => f.name === zipName)!;
   return { files, zip, uris: files.map((f) => f.uri), report };

@@ -45,7 +45,14 @@ interface HeardTrack extends DecodedTrack {
   bleedSeconds: number;
 }
 
-export async function planLaneTracks(run: RunContext, settings: RunSettings, deps: RunDeps, context: SessionContext, plan: TrackPlan): Promise<PlannedTracks> {
+export async function planLaneTracks(
+  run: RunContext,
+  settings: RunSettings,
+  deps: RunDeps,
+  context: SessionContext,
+  plan: TrackPlan,
+  onDecoded: (pcmPaths: string[]) => void = () => undefined,
+): Promise<PlannedTracks> {
   const { signal, progress, log } = deps;
   const dir = join(deps.workDir, 'tracks');
   await mkdir(dir, { recursive: true });
@@ -57,6 +64,7 @@ export async function planLaneTracks(run: RunContext, settings: RunSettings, dep
     if (result.decoded.length === 0) throw new InputError(`No track could be decoded: ${result.skipped.map((s) => `${s.name} (${s.reason})`).slice(0, 20).join('; ')}. Upload the recordings again.`);
     return result;
   });
+  onDecoded(decoded.map((t) => t.pcmPath));
 
   const heard: HeardTrack[] = await run.stage('vad', 'Speech', async () => {
     const out: Array<DecodedTrack & { regions: SpeechRegion[]; energies: Float32Array }> = [];

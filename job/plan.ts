@@ -13,6 +13,7 @@ import { writeChunkWav } from './stages/asr.js';
 import { chunkCountFor, chunkSecondsFor, planBalancedChunks } from './stages/chunk.js';
 import { decodeSession } from './stages/decode.js';
 import { fetchSession, type FetchedFile } from './stages/fetch.js';
+import { startListening, type Listening } from './stages/listen.js';
 import { identifyTurns } from './stages/speakers.js';
 import { detectSpeech, speechSeconds } from './stages/vad.js';
 import type { SkippedFile } from './transcript.js';
@@ -24,19 +25,44 @@ import type { SessionContext } from '../lib/contracts/context.js';
  * The plan phase, run by one task: fetch → decode → VAD (→ bleed for multitrack) → chunks of speech-only audio, each
  * handed to `saveAudio` as a WAV as soon as it is written. What the finish needs later is in the returned PlanDoc; a
  * mixed session's decoded audio stays on this task's disk for the speakers (`speakersOf`), which need all of it.
+ * When the page is asked for (the html format), the listening copy (audio.opus) starts encoding from the decoded
+ * audio as soon as it exists, in a process of its own: the task stores it once it is done (job/parallel/task.ts),
+ * while the other tasks already transcribe.
  */
 export interface Planned {
   doc: PlanDoc;
   /** Mixed sessions: the decoded session and its speech, for diarization. */
   forSpeakers?: { pcmPath: string; regions: SpeechRegion[] };
+  /** The listening copy being encoded (the html format asked for), for the task to store once it is done. */
+  listening?: Listening;
 }
 
-export async function planSession(
+export async function planSession(run: RunContext, settings: RunSettings, deps: RunDeps, saveAudio: (unit: PlanUnit, wavPath: string) => Promise<void>): Promise<Planned> {
+  let listening: Listening | undefined;
+  const listen = (pcmPaths: readonly string[]) => {
+    if (settings.formats.includes('html')) listening = startListening(deps.tools, pcmPaths, listeningPath(deps.workDir), deps.signal);
+  };
+  try {
+    const planned = await planWith(run, settings, deps, saveAudio, listen);
+    return { ...planned, doc: { ...planned.doc, listening: listening !== undefined }, ...(listening ? { listening } : {}) };
+  } catch (err) {
+    await listening?.stop();
+    throw err;
+  }
+}
+
+/** Where the planner encodes audio.opus. */
+export function listeningPath(workDir: string): string {
+  return join(workDir, 'listening.opus');
+}
+
+async function planWith(
   run: RunContext,
   settings: RunSettings,
   deps: RunDeps,
   saveAudio: (unit: PlanUnit, wavPath: string) => Promise<void>,
-): Promise<Planned> {
+  listen: (pcmPaths: readonly string[]) => void,
+): Promise<Omit<Planned, 'listening'>> {
   const { tools, signal, progress, log } = deps;
   const fetched = await run.stage('fetch', 'Download', async () => {
     const loaded = await loadContext(deps.context);
@@ -56,12 +82,12 @@ export async function planSession(
   let forSpeakers: Planned['forSpeakers'];
   let lanePcm: (lane: number) => string;
   if (tracks.mode === 'multitrack') {
-    const heard = await planLaneTracks(run, settings, deps, context, tracks);
+    const heard = await planLaneTracks(run, settings, deps, context, tracks, listen);
     lanes = heard.lanes;
     facts = { ...heard.facts, mode, skipped: [...fetched.skipped, ...heard.facts.skipped], markers: tracks.markers };
     lanePcm = (i) => heard.pcmPaths[i]!;
   } else {
-    const heard = await planMixed(run, settings, deps, fetched.files);
+    const heard = await planMixed(run, settings, deps, fetched.files, listen);
     lanes = [heard.lane];
     facts = { mode, sources: heard.sources, duration: heard.duration, skipped: [...fetched.skipped, ...heard.skipped], speechSeconds: speechSeconds(heard.lane.kept), markers: [] };
     forSpeakers = heard.lane.kept.length > 0 ? { pcmPath: heard.pcmPath, regions: heard.lane.kept } : undefined;
@@ -136,7 +162,7 @@ export async function planSession(
 }
 
 /** One recording, perhaps in parts laid end to end: decode → VAD; its speech is the one lane. */
-async function planMixed(run: RunContext, settings: RunSettings, deps: RunDeps, files: readonly FetchedFile[]): Promise<{ lane: PlanLane; pcmPath: string; sources: PlannedFacts['sources']; duration: number; skipped: SkippedFile[] }> {
+async function planMixed(run: RunContext, settings: RunSettings, deps: RunDeps, files: readonly FetchedFile[], onDecoded: (pcmPaths: string[]) => void): Promise<{ lane: PlanLane; pcmPath: string; sources: PlannedFacts['sources']; duration: number; skipped: SkippedFile[] }> {
   const { log, progress, signal, tools } = deps;
   const pcmPath = join(deps.workDir, 'session.pcm');
   const decoded = await run.stage('decode', 'Decode', async () =>
@@ -144,6 +170,7 @@ async function planMixed(run: RunContext, settings: RunSettings, deps: RunDeps, 
   );
   for (const s of decoded.skipped) log.warn(`Skipped ${s.name}: ${s.reason}`);
   if (decoded.sources.length === 0) throw new StageError('decode', new InputError(noAudio(deps.input.uri, decoded.skipped)));
+  onDecoded([pcmPath]);
   const pcm = await PcmFile.open(pcmPath);
   try {
     const regions = await run.stage('vad', 'Speech', async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/log.js';
 import type { Stage } from '../lib/contracts/completion.js';
 import type { JobMode, OutputFormat } from '../lib/config/job.js';
+import type { EmailLang } from '../lib/config/mailer.js';
 import { checkWritable, type Store } from '../lib/storage/index.js';
 import { withScratchFolder } from './cleanup.js';
 import type { ContextLocation } from './context.js';
@@ -43,6 +44,8 @@ export interface RunSettings {
   tasks?: number;
   /** How to ask the recap model (when one is given in the deps): its window, and how patient to be. */
   recap?: { contextTokens: number; retry: { attempts: number; delayMs: number } };
+  /** transcript.html's language (the emails'); default fr. */
+  pageLang?: EmailLang;
 }
 
 export interface RunDeps {

@@ -20,6 +20,7 @@ export function runSettings(config: JobConfig, session: string, runId: string): 
     mode: config.mode,
     trackOffsets: config.trackOffsets,
     ...(config.recap.backend !== 'off' ? { recap: { contextTokens: config.recap.contextTokens, retry: config.recap.retry } } : {}),
+    pageLang: config.pageLang,
   };
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project runs and tests with, when missing: ffmpeg (decoding), espeak-ng (test
 # speech), cmake and g++ (whisper-cli), unzip (zip checks), python3-onnx for Debian's /usr/bin/python3 (tests build small ONNX models),
-# and the French and English word lists (the glossary never turns an ordinary word into a name).
+# the French and English word lists (the glossary never turns an ordinary word into a name), and
+# chromium (transcript.html's tests and `make screenshot` open the page in it).
 # Needs root for apt-get; without it, prints what to install and goes on.
 set -euo pipefail
 missing=()
-for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng cmake:cmake g++:g++ unzip:unzip ip:iproute2 unshare:util-linux; do
+for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng cmake:cmake g++:g++ unzip:unzip ip:iproute2 unshare:util-linux chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 for pair in french:wfrench american-english:wamerican british-english:wbritish; do

@@ -22,6 +22,8 @@ locals {
     RECAP_MODEL    = var.recap_model
     RECAP_PROJECT  = var.project_id
     RECAP_LOCATION = coalesce(var.recap_location, var.region)
+    # transcript.html's page speaks the emails' language.
+    EMAIL_LANG = var.email_lang
   }
 }
 

@@ -147,6 +147,40 @@ export function decodeSample(tools: FfmpegTools, path: string, options: { maxSec
   });
 }
 
+/** The listening copy's bit rate: speech stays clear, and 4 hours are about 43 MB. */
+export const LISTENING_BITRATE = '24k';
+
+/**
+ * Encodes the session's decoded audio (16 kHz mono s16le files, each on the session's timeline: one for a mixed
+ * session, one per track for a multitrack one, mixed together) to mono Ogg Opus for listening. From the decoded
+ * timeline rather than the recordings, so that a time in the transcript is the same time in the audio whatever the
+ * files' padding or offsets. Rejects with ffmpeg's reason; AbortedError on abort.
+ */
+export function encodeListening(tools: FfmpegTools, pcmPaths: readonly string[], outPath: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  if (pcmPaths.length === 0) return Promise.reject(new Error('No audio to encode'));
+  const inputs = pcmPaths.flatMap((p) => ['-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', p]);
+  // Tracks are summed as they are (normalize=0): each holds one voice, so the sum is the table as it sounded.
+  const mix = pcmPaths.length > 1 ? ['-filter_complex', `amix=inputs=${pcmPaths.length}:duration=longest:normalize=0`] : [];
+  const args = ['-nostdin', '-v', 'error', '-y', ...inputs, ...mix, '-ac', '1', '-c:a', 'libopus', '-b:a', LISTENING_BITRATE, '-application', 'voip', '-f', 'ogg', outPath];
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new AbortedError());
+    const child = track(spawn(tools.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+    let stderr = '';
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < 8192) stderr += d;
+    });
+    child.on('error', (err) => reject(new Error(`Cannot run ${tools.ffmpeg}: ${err.message}. Install ffmpeg or set FFMPEG_PATH.`)));
+    child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal?.aborted) return reject(new AbortedError());
+      if (code !== 0) return reject(new Error(`Encoding ${outPath} failed (ffmpeg: ${firstLine(stderr) || `exit ${code ?? signal}`})`));
+      resolve();
+    });
+  });
+}
+
 function capture(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));

@@ -65,6 +65,8 @@ export interface PlanDoc {
   facts: PlannedFacts;
   /** Whether speakers.json is coming (a mixed session with an embedder and speech). */
   diarize: boolean;
+  /** Whether the listening copy (audio.opus, for transcript.html) is coming: listening.json says when it is stored. */
+  listening?: boolean;
   warnings: string[];
   timings: StageTiming[];
 }
@@ -83,6 +85,13 @@ export interface SpeakersDoc {
   embedder?: string;
   warnings: string[];
   seconds: number;
+}
+
+/** Written by the planner once the listening copy is stored at audio/audio.opus, or could not be made. */
+export interface ListeningDoc {
+  version: 1;
+  state: 'ready' | 'failed';
+  problem?: string;
 }
 
 export interface UnitResult {
@@ -113,6 +122,8 @@ export const PlanFileSchema = z.union([
 ]) as unknown as z.ZodType<PlanDoc | FailedPlan>;
 
 export const SpeakersSchema = z.object({ version: z.literal(1), summaries: z.array(object), warnings: z.array(z.string()), seconds: z.number() }).passthrough() as unknown as z.ZodType<SpeakersDoc>;
+
+export const ListeningSchema: z.ZodType<ListeningDoc> = z.object({ version: z.literal(1), state: z.enum(['ready', 'failed']), problem: z.string().max(4000).optional() });
 
 export const UnitResultSchema = z
   .object({ version: z.literal(1), unit: z.string(), result: z.object({ language: z.string(), segments: z.array(object) }), task: z.number(), attempt: z.number(), seconds: z.number() })

@@ -4,13 +4,14 @@ import { errorMessage, InputError, throwIfAborted } from '../../lib/errors.js';
 import type { Stage } from '../../lib/contracts/completion.js';
 import type { AsrResult } from '../engines/asr.js';
 import { finishSession, type RunOutcome } from '../finish.js';
-import { planSession, rehearMixed, speakersOf } from '../plan.js';
+import { listeningPath, planSession, rehearMixed, speakersOf } from '../plan.js';
+import { noListening, startListening, type Listening } from '../stages/listen.js';
 import { RunContext, StageError } from '../run-context.js';
 import type { RunDeps, RunSettings } from '../run.js';
 import { asrOptions } from '../settings.js';
 import { retryLoops } from '../stages/loops.js';
 import { buildPrompt } from '../stages/prompt.js';
-import { PlanFileSchema, SpeakersSchema, UnitResultSchema, type FailedPlan, type PlanDoc, type PlanUnit, type SpeakersDoc, type UnitResult } from './checkpoints.js';
+import { ListeningSchema, PlanFileSchema, SpeakersSchema, UnitResultSchema, type FailedPlan, type ListeningDoc, type PlanDoc, type PlanUnit, type SpeakersDoc, type UnitResult } from './checkpoints.js';
 import { waitFor, WORK_KEYS, type Claimant, type TaskPhase, type WorkArea } from './work.js';
 
 /**
@@ -56,6 +57,16 @@ const DEFAULT_WAIT_MS = 6 * 3600 * 1000;
 const DEFAULT_PLANNER_SILENCE_MS = 15 * 60 * 1000;
 
 export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkArea, options: TaskOptions): Promise<TaskOutcome> {
+  // The planner's audio encoder runs beside the other phases; whatever happens, it does not outlive the task.
+  const encoder: { listening?: Listening } = {};
+  try {
+    return await runPhases(settings, deps, work, options, encoder);
+  } finally {
+    await encoder.listening?.stop();
+  }
+}
+
+async function runPhases(settings: RunSettings, deps: RunDeps, work: WorkArea, options: TaskOptions, encoder: { listening?: Listening }): Promise<TaskOutcome> {
   const { task } = options;
   const me: Claimant = { task: task.index, attempt: task.attempt };
   const run = new RunContext(deps);
@@ -70,6 +81,7 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
         const planned = await planSession(run, { ...settings, tasks: settings.tasks ?? task.count }, deps, async (unit, wav) => {
           await work.store.upload(wav, WORK_KEYS.audio(unit.id), { contentType: 'audio/wav' });
         });
+        encoder.listening = planned.listening;
         await work.writeJson(WORK_KEYS.plan, planned.doc);
         plan = planned.doc;
         forSpeakers = planned.forSpeakers;
@@ -105,17 +117,36 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
   }
   const ready = plan;
 
-  // The speakers need the whole session's audio, which only the planner holds (a retried planner decodes it again).
+  // The speakers and the listening copy need the whole session's audio, which only the planner holds (a retried
+  // planner decodes it again).
   const planner = (await work.holder(WORK_KEYS.planClaim))?.task === task.index;
-  if (ready.diarize && planner && !(await work.exists(WORK_KEYS.speakers))) {
-    options.onPhase?.('speakers');
-    forSpeakers ??= { pcmPath: await rehearMixed(run, deps), regions: ready.lanes[0]!.kept };
-    await work.writeJson(WORK_KEYS.speakers, await speakersOf(run, settings, deps, ready.context, forSpeakers));
+  const needsSpeakers = ready.diarize && planner && !(await work.exists(WORK_KEYS.speakers));
+  const needsListening = ready.listening === true && planner && !encoder.listening && !(await work.exists(WORK_KEYS.listeningDoc));
+  if ((needsSpeakers || needsListening) && !forSpeakers && ready.facts.mode.mode === 'mixed') {
+    forSpeakers = { pcmPath: await rehearMixed(run, deps), regions: ready.lanes[0]!.kept };
   }
-  if (forSpeakers) await rm(forSpeakers.pcmPath, { force: true });
+  if (needsListening) {
+    if (forSpeakers) encoder.listening = startListening(deps.tools, [forSpeakers.pcmPath], listeningPath(deps.workDir), deps.signal);
+    // A multitrack planner that was retried has its tracks no more: the page goes without its sound.
+    else await work.writeJson(WORK_KEYS.listeningDoc, { version: 1, state: 'failed', problem: 'the planning task was retried after the tracks were decoded' } satisfies ListeningDoc);
+  }
+  if (needsSpeakers) {
+    options.onPhase?.('speakers');
+    await work.writeJson(WORK_KEYS.speakers, await speakersOf(run, settings, deps, ready.context, forSpeakers!));
+  }
+  // The encoder goes on while this task transcribes; the decoded audio is removed once it is done.
+  const removeDecoded = async () => {
+    if (forSpeakers) await rm(forSpeakers.pcmPath, { force: true });
+  };
+  if (!encoder.listening) await removeDecoded();
 
   options.onPhase?.('transcribe');
   const chunksDone = await transcribePhase(run, settings, deps, work, ready, me, options);
+  if (encoder.listening) {
+    await storeListening(work, encoder.listening, deps);
+    encoder.listening = undefined;
+    await removeDecoded();
+  }
 
   const present = await work.keysUnder('results/');
   const missing = ready.units.filter((u) => !present.has(WORK_KEYS.result(u.id)));
@@ -132,8 +163,9 @@ export async function runTask(settings: RunSettings, deps: RunDeps, work: WorkAr
   const speakers = ready.diarize ? await waitFor(() => work.readJson(WORK_KEYS.speakers, SpeakersSchema), { totalMs: waitMs, signal: deps.signal }) : undefined;
   if (ready.diarize && !speakers) throw new StageError('speakers', new Error('The speakers did not arrive: the planning task did not finish (see its logs)'));
   const results = await readResults(work, ready);
+  const sound = ready.listening ? await fetchListening(work, deps, { waitMs, silentMs: options.plannerSilenceMs ?? DEFAULT_PLANNER_SILENCE_MS }) : undefined;
   // The finish times its own stages; the plan's are in the plan, the transcription's is the time in between.
-  const outcome = await finishSession(new RunContext(deps), settings, deps, ready, results, speakers satisfies SpeakersDoc | undefined, work);
+  const outcome = await finishSession(new RunContext(deps), settings, deps, ready, results, speakers satisfies SpeakersDoc | undefined, work, sound);
   options.onPhase?.('done', { chunksDone });
   return { role: 'finished', outcome, chunksDone };
 }
@@ -234,6 +266,50 @@ async function readResults(work: WorkArea, plan: PlanDoc): Promise<Map<string, U
     results.set(unit.id, doc);
   }
   return results;
+}
+
+/**
+ * The planner's listening copy into the work area once its encoder is done, then the document that says so (or why
+ * there is none): the finishing task waits for that document.
+ */
+async function storeListening(work: WorkArea, listening: Listening, deps: RunDeps): Promise<void> {
+  const made = await listening.wait();
+  let doc: ListeningDoc;
+  if ('path' in made) {
+    await work.store.upload(made.path, WORK_KEYS.listening, { contentType: 'audio/ogg' });
+    await rm(made.path, { force: true });
+    doc = { version: 1, state: 'ready' };
+  } else {
+    deps.log.warn(noListening(made.problem));
+    doc = { version: 1, state: 'failed', problem: made.problem };
+  }
+  await work.writeJson(WORK_KEYS.listeningDoc, doc);
+}
+
+/**
+ * The listening copy, on this task's disk for the finish, once the planner has stored it; or why there is none (its
+ * encoder failed, the planner stopped without a word, the copy cannot be read back): the page then goes without.
+ */
+async function fetchListening(work: WorkArea, deps: RunDeps, limits: { waitMs: number; silentMs: number }): Promise<{ path: string } | { problem: string }> {
+  const doc = await waitFor(
+    async (): Promise<ListeningDoc | undefined> => {
+      const found = await work.readJson(WORK_KEYS.listeningDoc, ListeningSchema);
+      if (found) return found;
+      const silence = await work.silenceOf(WORK_KEYS.planClaim);
+      if (silence && silence.seconds * 1000 > limits.silentMs) return { version: 1, state: 'failed', problem: `the planning task (task ${silence.task}) stopped before storing it` };
+      return undefined;
+    },
+    { totalMs: limits.waitMs, maxMs: 5_000, signal: deps.signal },
+  );
+  if (!doc) return { problem: `it did not arrive in ${Math.round(limits.waitMs / 60_000)} min` };
+  if (doc.state === 'failed') return { problem: doc.problem ?? 'unknown' };
+  const path = join(deps.workDir, 'listening', 'audio.opus');
+  try {
+    await work.store.download(WORK_KEYS.listening, path);
+    return { path };
+  } catch (err) {
+    return { problem: `it cannot be read back from ${work.store.uriOf(WORK_KEYS.listening)}: ${errorMessage(err)}` };
+  }
 }
 
 function isInputError(err: unknown): boolean {

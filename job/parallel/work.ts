@@ -12,6 +12,8 @@ import { PreconditionFailedError, type Store } from '../../lib/storage/index.js'
  *   plan.claim.json       who plans (fetch, decode, VAD, chunks, speakers)
  *   plan.json             the plan: chunks, their audio, everything the finish needs; or why planning failed
  *   audio/<chunk>.wav     each chunk's speech-only audio
+ *   audio/audio.opus      the listening copy transcript.html plays (html asked for), encoded by the planner
+ *   listening.json        written once audio/audio.opus is stored, or says why it could not be made
  *   claims/<chunk>.json   who transcribes a chunk
  *   results/<chunk>.json  a chunk's ASR result
  *   speakers.json         who spoke when (mixed sessions), written by the planner while the others transcribe
@@ -28,6 +30,8 @@ export const WORK_KEYS = {
   finishClaim: 'finish.claim.json',
   recap: 'recap.json',
   audio: (unit: string) => `audio/${unit}.wav`,
+  listening: 'audio/audio.opus',
+  listeningDoc: 'listening.json',
   claim: (unit: string) => `claims/${unit}.json`,
   result: (unit: string) => `results/${unit}.json`,
   task: (index: number) => `tasks/${String(index).padStart(4, '0')}.json`,

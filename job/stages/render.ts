@@ -4,7 +4,7 @@ import type { Report } from '../report.js';
 import { renderReportJson, renderReportMarkdown } from '../writers/report.js';
 import { RECAP_FILE, renderRecapMarkdown } from '../writers/recap.js';
 import type { Transcript } from '../transcript.js';
-import { contentTypeFor, FORMATS, renderAll, type Format, type RenderedFile } from '../writers/index.js';
+import { contentTypeFor, FORMATS, renderAll, type Format, type RenderedFile, type RenderOptions } from '../writers/index.js';
 
 /**
  * The render stage: every requested transcript format plus the QA report (and recap.md when the session has a
@@ -20,12 +20,14 @@ export interface RenderRequest {
   report?: Report;
   /** When the run happened (the Markdown header); defaults to the report's date. */
   createdAt?: Date;
+  /** transcript.html: its language and the glossary names it highlights. */
+  page?: Pick<RenderOptions, 'lang' | 'glossary'>;
 }
 
 export function renderOutputs(t: Transcript, request: RenderRequest = {}): RenderedFile[] {
   const { report } = request;
   const createdAt = request.createdAt ?? (report ? new Date(report.createdAt) : undefined);
-  const files = renderAll(t, request.formats ?? FORMATS, createdAt ? { createdAt } : {});
+  const files = renderAll(t, request.formats ?? FORMATS, { ...request.page, ...(createdAt ? { createdAt } : {}) });
   if (t.recap) files.push({ name: RECAP_FILE, contentType: contentTypeFor(RECAP_FILE), content: renderRecapMarkdown(t.session, t.recap) });
   if (report) {
     files.push(

@@ -1,5 +1,7 @@
 import { OUTPUT_FORMATS, type OutputFormat } from '../../lib/config/job.js';
 import type { Transcript } from '../transcript.js';
+import type { PageLang } from './html-i18n.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './md.js';
 import { renderRttm } from './rttm.js';
@@ -19,8 +21,12 @@ export function isFormat(value: string): value is Format {
 }
 
 export interface RenderOptions {
-  /** When the run happened, for the Markdown header. */
+  /** When the run happened, for the Markdown and HTML headers. */
   createdAt?: Date;
+  /** transcript.html's language (the emails'). */
+  lang?: PageLang;
+  /** Glossary names, highlighted in transcript.html. */
+  glossary?: readonly string[];
 }
 
 export interface Writer {
@@ -43,6 +49,7 @@ const WRITERS: Record<Format, Omit<Writer, 'format' | 'fileName'>> = {
   vtt: { contentType: 'text/vtt; charset=utf-8', render: renderVtt },
   json: { contentType: 'application/json; charset=utf-8', render: renderJson },
   rttm: { contentType: 'text/plain; charset=utf-8', render: renderRttm },
+  html: { contentType: 'text/html; charset=utf-8', render: renderHtml },
 };
 
 export function getWriter(format: Format): Writer {
@@ -61,6 +68,7 @@ export function renderAll(t: Transcript, formats: readonly Format[] = FORMATS, o
 const CONTENT_TYPES: Record<string, string> = {
   ...Object.fromEntries(FORMATS.map((f) => [f, WRITERS[f].contentType])),
   zip: 'application/zip',
+  opus: 'audio/ogg',
 };
 
 /** The content type to store a file under, by its extension. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { languageCode } from '../contracts/language.js';
 import { RUN_ID_PATTERN } from '../contracts/session.js';
 import { bucketName, decimal, emailList, parseEnvironment, wholeNumber, type Env } from './common.js';
+import { EMAIL_LANGS, type EmailLang } from './mailer.js';
 
 
 /**
@@ -23,7 +24,7 @@ const location = z
   .min(1, 'must not be empty')
   .refine((v) => !v.split('/').includes('..'), 'must not contain ".."');
 
-export const OUTPUT_FORMATS = ['md', 'txt', 'srt', 'vtt', 'json', 'rttm'] as const;
+export const OUTPUT_FORMATS = ['md', 'txt', 'srt', 'vtt', 'json', 'rttm', 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const formats = z
@@ -176,6 +177,8 @@ export const JobEnvSchema = z.object({
   /** Tries per request (transient failures: quota, network, a malformed answer), and the first wait between them. */
   RECAP_RETRIES: wholeNumber(1, 10).default(3),
   RECAP_RETRY_DELAY_MS: wholeNumber(0, 120_000).default(2000),
+  /** The language of transcript.html's page: the emails' (the mailer reads the same variable). */
+  EMAIL_LANG: z.string().trim().toLowerCase().pipe(z.enum(EMAIL_LANGS, 'must be fr or en')).default('fr'),
 });
 
 export type JobEnv = z.output<typeof JobEnvSchema>;
@@ -205,6 +208,8 @@ export interface JobConfig {
   /** Local runs: continue from the checkpoints an interrupted run left in the output folder. */
   resume: boolean;
   recap: RecapConfig;
+  /** The language of transcript.html's page (the emails' language in the cloud). */
+  pageLang: EmailLang;
 }
 
 export interface RecapConfig {
@@ -280,5 +285,6 @@ export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig 
       apiKey: e.RECAP_API_KEY,
       retry: { attempts: e.RECAP_RETRIES, delayMs: e.RECAP_RETRY_DELAY_MS },
     },
+    pageLang: e.EMAIL_LANG,
   };
 }

@@ -34,7 +34,7 @@ test('end to end: a generated French/English session through the real engines pr
   const result = await cli(['run', session.dir, '--out', out, '--model', model, '--beam-size', '1', '--threads', '2', '--secondary-lang', 'en', '--multilang']);
   assert.equal(result.code, 0, result.stderr);
 
-  for (const name of ['transcript.md', 'transcript.txt', 'transcript.srt', 'transcript.vtt', 'transcript.json', 'transcript.rttm', 'report.md', 'report.json', 'session-12.zip']) {
+  for (const name of ['transcript.md', 'transcript.txt', 'transcript.srt', 'transcript.vtt', 'transcript.json', 'transcript.rttm', 'transcript.html', 'audio.opus', 'report.md', 'report.json', 'session-12.zip']) {
     assert.ok(existsSync(join(out, name)), `${name} written`);
   }
   const json = JSON.parse(readFileSync(join(out, 'transcript.json'), 'utf8'));

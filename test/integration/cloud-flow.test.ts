@@ -29,6 +29,8 @@ import { createRecapModel } from '../../job/engines/create.js';
 import type { JobConfig } from '../../lib/config/job.js';
 import { startVertexServer, VERTEX_PATH, vertexError, type LlmServer } from './llm-servers.js';
 import { loopbackGoogleAuth } from '../support/loopback-auth.js';
+import { chromiumPath, openBrowser, watchedPage } from '../support/browser.js';
+import { requires } from '../support/requires.js';
 
 let cloud: Cloud;
 let vertex: LlmServer;
@@ -89,7 +91,7 @@ async function mailNext(fromIndex: number) {
 }
 
 describe('cloud flow on loopback', () => {
-  it('happy path: upload, trigger, job, Pub/Sub, mailer, email with the zip attached', async () => {
+  it('happy path: upload, trigger, job, Pub/Sub, mailer, email with the zip attached', async (t) => {
     const demo = await writeDemoSession(join(scratchDir(), 'seance-12'));
     const up = await uploadSession(demo.dir, { session: 'seance-12', to: ['alice@club.example'] }, input(), silentProgress);
     assert.deepEqual(up.files.map((f) => f.name), ['part-1.m4a', 'part-2.mp3']);
@@ -137,6 +139,31 @@ describe('cloud flow on loopback', () => {
     assert.equal(status.state, 'succeeded');
     assert.ok(status.timings.some((t: { stage: string }) => t.stage === 'asr'));
     assert.ok(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}emailed.json`), 'the mailer claimed the run');
+
+    // transcript.html and its audio: in the bucket beside the zip, the audio in the attached zip (both fit), and the
+    // page linked (signed) with its audio's signed address, which the page plays from the bucket.
+    for (const name of ['transcript.html', 'audio.opus']) assert.ok(completion.outputs.files.includes(`gs://${OUTPUT_BUCKET}/${prefix}${name}`), name);
+    assert.equal(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}audio.opus`)!.contentType, 'audio/ogg');
+    assert.ok(zip.file('seance-12/transcript.html') && zip.file('seance-12/audio.opus'), `zip holds ${Object.keys(zip.files).join(', ')}`);
+    assert.equal(cloud.gcs.objects(OUTPUT_BUCKET).filter((o) => o.name.startsWith(`${prefix}work/audio/`)).length, 0, 'the work copy of the audio is gone');
+    const page = /Lire, chercher et réécouter la séance dans votre navigateur \(lien valable jusqu'au [^)]+\) :\n(\S+)/.exec(mail.text ?? '')?.[1];
+    assert.ok(page?.includes('X-Goog-Signature=') && page.includes('#audio='), mail.text);
+    if (requires(t, chromiumPath(), 'chromium (the Debian package, at /usr/bin/chromium)')) {
+      const browser = await openBrowser(chromiumPath()!);
+      try {
+        const { page: tab, problems } = await watchedPage(browser);
+        await tab.goto(page!);
+        await tab.waitForFunction(() => (document.getElementById('audio') as HTMLAudioElement).readyState >= 1);
+        assert.equal(await tab.locator('#noaudio').isVisible(), false);
+        assert.match((await tab.textContent('#turn-0'))!, /Camille|Hugo|Léa|SPK4/);
+        assert.deepEqual(problems, []);
+        const origin = new URL(page!).origin;
+        assert.deepEqual(browser.requests.filter((u) => !u.startsWith(`${origin}/${OUTPUT_BUCKET}/${prefix}`)), [], 'only the page and its audio, from the bucket');
+        assert.ok(browser.requests.some((u) => u.startsWith(`${origin}/${OUTPUT_BUCKET}/${prefix}audio.opus?`)), 'the signed audio');
+      } finally {
+        await browser.close();
+      }
+    }
   });
 
   it('a session asking for its recap (recap: true in _READY) gets it in the email, and recap.md attached', async () => {

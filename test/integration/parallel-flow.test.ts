@@ -196,8 +196,13 @@ describe('parallel tasks on loopback', { concurrency: false }, () => {
     const made = calls(callsFour);
     assert.deepEqual(made.map((c) => c.chunk).sort(), planFour.units.map((u) => u.id).sort(), 'every chunk transcribed once');
     assert.ok(new Set(made.map((c) => c.task)).size >= 2, `the work was shared: ${JSON.stringify(made)}`);
-    // The chunk audio is gone once the run is done; the status lists every task.
+    // The chunk audio is gone once the run is done (the listening copy too, now beside the page); the status lists
+    // every task.
     assert.deepEqual(outputKeys('longue-4', four.env.RUN_ID!).filter((k) => k.startsWith('work/audio/')), []);
+    for (const run of [one, four]) {
+      const keys = outputKeys(run === one ? 'longue-1' : 'longue-4', run.env.RUN_ID!);
+      assert.ok(keys.includes('transcript.html') && keys.includes('audio.opus'), keys.join(', '));
+    }
     const status = JSON.parse(cloud.gcs.getObject(OUTPUT_BUCKET, `sessions/longue-4/${four.env.RUN_ID}/status.json`)!.data.toString());
     assert.equal(status.state, 'succeeded');
     assert.deepEqual(status.tasks.map((t: { index: number }) => t.index), [0, 1, 2, 3]);

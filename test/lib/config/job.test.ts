@@ -13,7 +13,13 @@ test('defaults apply when only the input is given', () => {
   assert.equal(c.model.size, 'large-v3-turbo');
   assert.equal(c.beamSize, 5);
   assert.ok(c.threads >= 1);
-  assert.deepEqual(c.formats, ['md', 'txt', 'srt', 'vtt', 'json', 'rttm']);
+  assert.deepEqual(c.formats, ['md', 'txt', 'srt', 'vtt', 'json', 'rttm', 'html']);
+  assert.equal(c.pageLang, 'fr');
+});
+
+test('the page language is the emails\' (EMAIL_LANG), fr or en', () => {
+  assert.equal(parseJobConfig({ INPUT_PREFIX: 'in', EMAIL_LANG: 'EN' }).pageLang, 'en');
+  assert.throws(() => parseJobConfig({ INPUT_PREFIX: 'in', EMAIL_LANG: 'de' }), /EMAIL_LANG: must be fr or en/);
 });
 
 test('every missing or invalid variable is reported in one error', () => {
