@@ -10,6 +10,10 @@ h1{font-size:1.7rem;margin:1.2rem 0 .4rem}
 h2{font-size:1.05rem;margin:1.2rem 0 .5rem;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.04em}
 .facts{display:flex;flex-wrap:wrap;gap:.3rem 2rem;margin:0}
 .facts div{display:flex;gap:.5rem}.facts dt{color:var(--muted)}.facts dd{margin:0}
+.recap{background:var(--soft);border-radius:.6rem;padding:.2rem 1.2rem 1rem;margin:1rem 0}
+.recap h3{font-size:.95rem;margin:1rem 0 .3rem}.recap ol,.recap ul{margin:.2rem 0;padding-left:1.4rem}
+.recap blockquote{margin:.5rem 0;padding-left:.8rem;border-left:3px solid var(--line)}.recap blockquote p{margin:0}
+.recap .none{color:var(--muted);margin:.2rem 0}.recap .previously{font-size:1.05rem}
 .speakers{border-collapse:collapse;min-width:min(36rem,100%)}
 .speakers th,.speakers td{text-align:left;padding:.2rem .8rem .2rem 0;font-weight:normal}
 .speakers thead th{color:var(--muted);font-size:.85rem}

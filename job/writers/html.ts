@@ -7,6 +7,7 @@ import { PAGE_STYLE } from './html-style.js';
 import { escapeHtml, markedHtml, nameFinder, placeCorrections, type PlacedSegment, type TextMark } from './html-text.js';
 import { timelineHtml, type Lane } from './html-timeline.js';
 import { cleanText, groupTurns } from './turns.js';
+import { recapHtml } from './html-recap.js';
 
 /**
  * transcript.html: the session to read, search and listen to, in one self-contained file (its style and script
@@ -82,6 +83,7 @@ export function renderHtml(t: Transcript, options: HtmlOptions = {}): string {
     '</head>',
     '<body>',
     header,
+    ...(t.recap ? [recapHtml(t.recap)] : []),
     `<section class="who-when"><h2>${escapeHtml(w.timeline)}</h2>${timeline}<p class="hint">${escapeHtml(w.timelineHint)}</p></section>`,
     toolbarHtml(speakers, w),
     `<p id="noaudio" class="notice" hidden>${escapeHtml(w.page.noAudio)}</p>`,

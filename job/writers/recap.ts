@@ -7,7 +7,8 @@ import { escapeMarkdown } from './md.js';
  */
 export const RECAP_FILE = 'recap.md';
 
-const HEADINGS = {
+/** recap.md's headings; transcript.html's recap section uses them too (plain, without the Markdown's underscores). */
+export const RECAP_HEADINGS = {
   fr: {
     title: (s: string) => `Résumé de la séance : ${s}`,
     previously: 'Précédemment…',
@@ -35,7 +36,7 @@ const HEADINGS = {
 } as const;
 
 export function renderRecapMarkdown(session: string, recap: Recap): string {
-  const h = recap.language === 'fr' ? HEADINGS.fr : HEADINGS.en;
+  const h = recap.language === 'fr' ? RECAP_HEADINGS.fr : RECAP_HEADINGS.en;
   const out = [`# ${md(h.title(session))}`, '', `## ${h.previously}`, '', md(recap.previously) || h.none, ''];
   out.push(`## ${h.events}`, '');
   if (recap.events.length === 0) out.push(h.none);

@@ -15,6 +15,32 @@ import { LONG_GLOSSARY, longTranscript } from '../../support/long-transcript.js'
 import { PAGE_GLOSSARY, pageTranscript } from './page-fixture.js';
 
 describe('transcript.html', () => {
+  it('shows the recap when there is one: each event and quote a link to its moment, the model\'s text escaped', () => {
+    const t = pageTranscript();
+    assert.ok(!renderHtml(t).includes('class="recap"'), 'no recap, no section');
+    const page = renderHtml({
+      ...t,
+      recap: {
+        language: 'fr',
+        previously: 'Le groupe quitte <Port-Sombre>.',
+        events: [{ time: 65.4, text: 'Eldrin ouvre la porte & entre.' }],
+        characters: [{ name: 'Eldrin', note: 'un elfe' }],
+        places: [],
+        items: [{ name: 'Pierre d\'Aube' }],
+        threads: ['Qui a volé la clé ?'],
+        quotes: [{ time: 83, speaker: 'Hugo', text: '<script>alert(1)</script> On y va !' }],
+        model: 'gemini-3.5-flash on Vertex AI (europe-west1)',
+      },
+    });
+    const recap = page.slice(page.indexOf('<section class="recap"'), page.indexOf('</section>', page.indexOf('<section class="recap"')));
+    assert.match(recap, /<h2>Précédemment…<\/h2><p class="previously">Le groupe quitte &lt;Port-Sombre&gt;\.<\/p>/);
+    assert.match(recap, /<ol class="events"><li><a class="time" href="#t=0:01:05">0:01:05<\/a> Eldrin ouvre la porte &amp; entre\.<\/li><\/ol>/);
+    assert.match(recap, /<h3>Lieux<\/h3><p class="none">Rien de noté\.<\/p>/);
+    assert.match(recap, /<blockquote><p>&lt;script&gt;alert\(1\)&lt;\/script&gt; On y va !<\/p><footer>— Hugo, <a class="time" href="#t=0:01:23">0:01:23<\/a><\/footer><\/blockquote>/);
+    assert.match(recap, /Résumé écrit par gemini-3\.5-flash on Vertex AI \(europe-west1\)/);
+    assert.ok(page.indexOf('class="recap"') < page.indexOf('class="who-when"'), 'right after the header');
+  });
+
   it('is a format of its own, written by default, served as HTML, with audio.opus typed as Ogg', () => {
     assert.ok(OUTPUT_FORMATS.includes('html'));
     assert.ok(parseJobConfig({ INPUT_PREFIX: 'in' }).formats.includes('html'), 'in the default formats');
