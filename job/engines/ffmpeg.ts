@@ -122,28 +122,11 @@ export function decodeToPcm(
 export function decodeSample(tools: FfmpegTools, path: string, options: { maxSeconds?: number; displayName?: string; signal?: AbortSignal } = {}): Promise<Float32Array> {
   const name = options.displayName ?? path;
   const args = ['-nostdin', '-v', 'error', '-i', path, '-t', String(options.maxSeconds ?? 120), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) return reject(new AbortedError());
-    const child = track(spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    const onAbort = () => child.kill('SIGKILL');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 8192) stderr += d;
-    });
-    child.on('error', (err) => reject(new Error(`Cannot run ${tools.ffmpeg}: ${err.message}. Install ffmpeg or set FFMPEG_PATH.`)));
-    child.on('close', (code, signal) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (options.signal?.aborted) return reject(new AbortedError());
-      if (code !== 0) return reject(new InputError(`${name}: decoding failed (ffmpeg: ${firstLine(stderr) || `exit ${code ?? signal}`})`, name));
-      const pcm = Buffer.concat(chunks);
-      // Copied into an aligned buffer: Int16Array needs an even byte offset.
-      const samples = new Int16Array(Math.floor(pcm.length / 2));
-      Buffer.from(samples.buffer).set(pcm.subarray(0, samples.length * 2));
-      resolve(toFloat(samples));
-    });
+  return runFfmpeg(tools, args, { signal: options.signal, stdout: true }, (why) => new InputError(`${name}: decoding failed (ffmpeg: ${why})`, name)).then((pcm) => {
+    // Copied into an aligned buffer: Int16Array needs an even byte offset.
+    const samples = new Int16Array(Math.floor(pcm.length / 2));
+    Buffer.from(samples.buffer).set(pcm.subarray(0, samples.length * 2));
+    return toFloat(samples);
   });
 }
 
@@ -162,23 +145,7 @@ export function encodeListening(tools: FfmpegTools, pcmPaths: readonly string[],
   // Tracks are summed as they are (normalize=0): each holds one voice, so the sum is the table as it sounded.
   const mix = pcmPaths.length > 1 ? ['-filter_complex', `amix=inputs=${pcmPaths.length}:duration=longest:normalize=0`] : [];
   const args = ['-nostdin', '-v', 'error', '-y', ...inputs, ...mix, '-ac', '1', '-c:a', 'libopus', '-b:a', LISTENING_BITRATE, '-application', 'voip', '-f', 'ogg', outPath];
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) return reject(new AbortedError());
-    const child = track(spawn(tools.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
-    let stderr = '';
-    const onAbort = () => child.kill('SIGKILL');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 8192) stderr += d;
-    });
-    child.on('error', (err) => reject(new Error(`Cannot run ${tools.ffmpeg}: ${err.message}. Install ffmpeg or set FFMPEG_PATH.`)));
-    child.on('close', (code, signal) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (options.signal?.aborted) return reject(new AbortedError());
-      if (code !== 0) return reject(new Error(`Encoding ${outPath} failed (ffmpeg: ${firstLine(stderr) || `exit ${code ?? signal}`})`));
-      resolve();
-    });
-  });
+  return runFfmpeg(tools, args, { signal: options.signal, stdout: false }, (why) => new Error(`Encoding ${outPath} failed (ffmpeg: ${why})`)).then(() => undefined);
 }
 
 function capture(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -202,4 +169,30 @@ function firstLine(text: string): string {
 function describeStreams(streams: Array<Record<string, unknown>> | undefined): string {
   if (!streams || streams.length === 0) return 'no streams';
   return streams.map((s) => `${String(s.codec_type)} (${String(s.codec_name)})`).join(', ');
+}
+
+/**
+ * ffmpeg for a bounded job: its stdout kept in memory when asked (a voice sample), its stderr's first 8 KB for the
+ * reason, killed on abort. Resolves with stdout when it exits 0; rejects with `fail(reason)`, or AbortedError.
+ */
+function runFfmpeg(tools: FfmpegTools, args: string[], options: { signal?: AbortSignal; stdout: boolean }, fail: (why: string) => Error): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new AbortedError());
+    const child = track(spawn(tools.ffmpeg, args, { stdio: ['ignore', options.stdout ? 'pipe' : 'ignore', 'pipe'] }));
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < 8192) stderr += d;
+    });
+    child.on('error', (err) => reject(new Error(`Cannot run ${tools.ffmpeg}: ${err.message}. Install ffmpeg or set FFMPEG_PATH.`)));
+    child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal?.aborted) return reject(new AbortedError());
+      if (code !== 0) return reject(fail(firstLine(stderr) || `exit ${code ?? signal}`));
+      resolve(Buffer.concat(chunks));
+    });
+  });
 }

@@ -5,6 +5,7 @@
  * turns for the timeline. Seeded: the same hours give the same transcript.
  */
 import type { Correction, Segment, SpeakerSummary, SpeakerTurn, Transcript } from '../../job/transcript.js';
+import { mulberry32 } from './rpg-session.js';
 
 export const LONG_GLOSSARY = ['Eldrin', 'Port-Sombre', 'Val-de-Brume', 'Morgane', 'la Tour d’Ivoire', 'Kael’thas', 'jet de sauvegarde'];
 
@@ -17,20 +18,9 @@ const WORDS = (
 
 const PLAYERS = ['Camille', 'Hugo', 'Léa', 'Sam', 'Inès'];
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function longTranscript(hours: number, seed = 12): Transcript {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
   const duration = hours * 3600;
   const segments: Segment[] = [];

@@ -213,7 +213,8 @@ function concat(parts: readonly Int16Array[]): Int16Array {
   return out;
 }
 
-function mulberry32(seed: number): () => number {
+/** A small deterministic generator. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
