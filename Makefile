@@ -65,6 +65,7 @@ bench: install
 	npx tsx bench/multitrack.bench.ts
 	npx tsx bench/parallel.bench.ts
 	npx tsx bench/html.bench.ts
+	npx tsx bench/glossary.bench.ts
 
 model: node_modules/.installed
 	npx tsx scripts/download-model.ts $(MODEL)
