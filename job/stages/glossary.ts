@@ -265,13 +265,16 @@ function applyEdits(s: Segment, edits: readonly Edit[]): Segment {
   }
   text += s.text.slice(at);
   if (!s.words) return { ...s, text };
-  // Words: those an edit touches become one word with the new spelling, from the first one's start to the last one's end.
+  // Words: those an edit touches become one word with the new spelling, from the first one's start to the last one's
+  // end. Every span is found on the words as Whisper wrote them, then applied from the last, so that merging the
+  // words of one edit does not move those of the edits before it.
+  const spans = edits.map((e) => wordSpan(s, e.from, e.to));
+  if (spans.some((span) => !span)) return { ...s, text };
+  const pieces = [...s.text.matchAll(/\S+/g)];
   let words: Word[] = s.words;
-  for (const e of [...edits].reverse()) {
-    const span = wordSpan({ ...s, words }, e.from, e.to);
-    if (!span) return { ...s, text };
-    const pieces = [...s.text.matchAll(/\S+/g)];
-    const [i, j] = span;
+  for (let k = edits.length - 1; k >= 0; k--) {
+    const e = edits[k]!;
+    const [i, j] = spans[k]!;
     const first = pieces[i]!;
     const last = pieces[j]!;
     const before = s.text.slice(first.index!, e.from);

@@ -82,6 +82,18 @@ test('sounds-like: a name heard in two words becomes one word spanning both; an 
   assert.deepEqual([corrections[0]!.before, corrections[0]!.start, corrections[0]!.end], ['Ek taron', 1.2, 1.9]);
 });
 
+test('several corrections in one line, the last over two words: every word keeps its timing', async () => {
+  const words = [
+    { text: 'Hectaron', start: 1, end: 1.5 },
+    { text: 'voit', start: 1.5, end: 1.8 },
+    { text: 'Ek', start: 1.8, end: 2 },
+    { text: 'taron.', start: 2, end: 2.4 },
+  ];
+  const { segments } = applyGlossary([{ start: 1, end: 2.4, text: 'Hectaron voit Ek taron.', words }], glossaryEntries(campaign), { ordinary: await ordinaryWords() });
+  assert.equal(segments[0]!.text, 'Ektaron voit Ektaron.');
+  assert.deepEqual(segments[0]!.words, [{ text: 'Ektaron', start: 1, end: 1.5 }, words[1], { text: 'Ektaron.', start: 1.8, end: 2.4 }]);
+});
+
 test('ordinary words are never changed alone; inside a name whose other words are there, one may be', async () => {
   const ordinary = await ordinaryWords();
   const lines = ['Un silure dans le lac.', 'Le vert de la potion.', 'La citadelle est en ruine.', 'On arrive à la Citadelle de Vert.', "L'Ordre du Silur nous attend."];
