@@ -52,11 +52,10 @@ export function buildPrompt(context: SessionContext, language: string, options: 
   const glossary: Candidate[] = entries.map((e) => ({ name: e.name, group: e.kind }));
   const all = unique([...players, ...played, ...glossary]);
   const mentioned = options.previousText ? mentionedIn(options.previousText, entries) : new Set<string>();
-  const order = [
-    ...all.filter((c) => c.group === 'players' || played.includes(c)),
-    ...all.filter((c) => (c.group === 'characters' || c.group === 'places') && mentioned.has(c.name)),
-    ...all.filter((c) => c.group !== 'players' && !played.includes(c) && !((c.group === 'characters' || c.group === 'places') && mentioned.has(c.name))),
-  ];
+  // 0: the players and the characters they play; 1: characters and places the previous chunk named; 2: the rest.
+  const rank = (c: Candidate) =>
+    c.group === 'players' || played.includes(c) ? 0 : (c.group === 'characters' || c.group === 'places') && mentioned.has(c.name) ? 1 : 2;
+  const order = [...all].sort((a, b) => rank(a) - rank(b));
   const chosen = new Set<Candidate>();
   let text = '';
   for (const candidate of order) {

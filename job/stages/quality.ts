@@ -70,10 +70,8 @@ export function filterLane(segments: readonly Segment[], speech: readonly Speech
   // 1. Lines repeated in a row.
   const kept: Segment[] = [];
   for (const run of runsOfSameLine(segments)) {
-    const words = foldText(run[0]!.text).split(' ').length;
-    const loop = run.length >= (words <= SHORT_LINE_WORDS ? SHORT_LINE_RUN : LINE_RUN);
     kept.push(run[0]!);
-    if (loop) run.slice(1).forEach((s) => remove(s, 'repeated-line'));
+    if (isLoopingRun(run)) run.slice(1).forEach((s) => remove(s, 'repeated-line'));
     else kept.push(...run.slice(1));
   }
 
@@ -117,8 +115,7 @@ export function nameRemovals(removed: readonly Removal[], turns: readonly Speake
 export function loopSpans(lines: ReadonlyArray<Pick<Segment, 'start' | 'end' | 'text'>>): Array<{ start: number; end: number }> {
   const spans: Array<{ start: number; end: number }> = [];
   for (const run of runsOfSameLine(lines)) {
-    const words = foldText(run[0]!.text).split(' ').length;
-    if (run.length >= (words <= SHORT_LINE_WORDS ? SHORT_LINE_RUN : LINE_RUN)) spans.push({ start: run[0]!.start, end: run[run.length - 1]!.end });
+    if (isLoopingRun(run)) spans.push({ start: run[0]!.start, end: run[run.length - 1]!.end });
     else for (const s of run) if (repeatedRun(words_(s.text)) || tooRepetitive(s.text)) spans.push({ start: s.start, end: s.end });
   }
   const merged: Array<{ start: number; end: number }> = [];
@@ -128,6 +125,12 @@ export function loopSpans(lines: ReadonlyArray<Pick<Segment, 'start' | 'end' | '
     else merged.push({ ...span });
   }
   return merged;
+}
+
+/** A run of the same line is a loop from three lines (five when the line has one or two words). */
+function isLoopingRun(run: ReadonlyArray<Pick<Segment, 'text'>>): boolean {
+  const words = foldText(run[0]!.text).split(' ').length;
+  return run.length >= (words <= SHORT_LINE_WORDS ? SHORT_LINE_RUN : LINE_RUN);
 }
 
 /** Consecutive lines with the same folded text, as runs (a line of its own is a run of one). */

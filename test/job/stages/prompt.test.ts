@@ -52,4 +52,10 @@ test('a glossary of 300 entries gives a prompt inside the budget: players first,
   assert.ok(next.text!.includes('Personnage148') && next.text!.includes('Lieu99'), 'characters and places of the previous chunk go in');
   assert.ok(!next.leftOut.includes('Personnage148') && !next.leftOut.includes('Lieu99'));
   assert.ok(!next.text!.includes('Terme7'), 'terms are not promoted');
+
+  // A previous chunk that named more places than the prompt holds: the players and their characters still go first.
+  const crowded = buildPrompt(context, 'fr', { budget, previousText: Array.from({ length: 60 }, (_, i) => `Lieu${i}`).join(' et ') });
+  assert.ok(crowded.tokens <= budget.tokens && crowded.leftOut.includes('Lieu59'));
+  assert.match(crowded.text!, /Joueurs : Camille, Hugo, Léa, Maxime, Inès\./);
+  assert.match(crowded.text!, /Personnages : Personnage149\./, "the character a player plays, and no other");
 });
