@@ -1,8 +1,8 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { glossaryEntries, speakerName } from '../lib/contracts/context.js';
+import { glossaryEntries, tableNames } from '../lib/contracts/context.js';
 import { zipFileName } from '../lib/contracts/session.js';
-import { DEFAULT_RECAP_CONTEXT_TOKENS } from '../lib/config/job.js';
+import { DEFAULT_RECAP_CONTEXT_TOKENS, DEFAULT_RECAP_RETRY } from '../lib/config/job.js';
 import { regionsToCondensed, segmentsToSession, toSessionTime } from './audio/condense.js';
 import { assignSpeakers } from './diarize/assign.js';
 import { errorMessage } from '../lib/errors.js';
@@ -83,14 +83,14 @@ export async function finishSession(
     .map((x) => x.s);
   const turns = speakers?.turns;
   const assigned = turns ? assignSpeakers(merged, turns) : merged;
+  const entries = glossaryEntries(plan.context);
   const corrected = await run.stage('glossary', 'Glossary', async () => {
     const ordinary = await loadOrdinaryWords([settings.language.primary, ...(settings.language.secondary ? [settings.language.secondary] : [])]);
     if (ordinary.missing.includes(settings.language.primary) || ordinary.missing.includes('en')) {
       run.warn(`No word list for ${ordinary.missing.join(', ')}: names were corrected from context.yaml's spellings and aliases only, not by their sound; ${WORDLIST_HINT}`);
     }
-    // Players, their nicknames and the characters they play count as glossary names.
-    const names = plan.context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames, ...(s.character ? [s.character] : [])]);
-    return applyGlossary(assigned, glossaryEntries(plan.context), { ordinary: ordinary.files.length > 0 ? ordinary : undefined, names });
+    const table = tableNames(plan.context);
+    return applyGlossary(assigned, entries, { ordinary: ordinary.files.length > 0 ? ordinary : undefined, names: [...table.players, ...table.characters] });
   });
   const recap = deps.recap ? await run.stage('recap', 'Recap', () => sessionRecap(settings, deps, plan, corrected.segments, work)) : undefined;
   if (recap?.status === 'failed') run.warn(`Recap not written: ${recap.reason}. The transcript itself is complete.`);
@@ -147,7 +147,7 @@ export async function finishSession(
     prompts: plan.units.map((u) => units.get(u.id)!.prompt).filter((p): p is NonNullable<typeof p> => p !== undefined),
     ...(recap ? { recap: reportRecap(recap) } : {}),
   });
-  const page = { lang: settings.pageLang ?? 'fr', glossary: glossaryEntries(plan.context).map((e) => e.name) };
+  const page = { lang: settings.pageLang ?? 'fr', glossary: entries.map((e) => e.name) };
   const outputs = await writeOutputs(run, transcript, report, settings, deps, page, listening && 'path' in listening && settings.formats.includes('html') ? listening.path : undefined);
   return { transcript, outputs, timings: timings(), wallSeconds: wall(), speechSeconds: facts.speechSeconds, warnings };
 }
@@ -163,7 +163,7 @@ async function sessionRecap(settings: RunSettings, deps: Pick<RunDeps, 'recap' |
   const outcome = await writeRecap(
     { session: settings.session, duration: plan.facts.duration, context: plan.context, segments },
     model,
-    { language: settings.language.primary, contextTokens: settings.recap?.contextTokens ?? DEFAULT_RECAP_CONTEXT_TOKENS[model.backend], retry: settings.recap?.retry ?? { attempts: 3, delayMs: 2000 } },
+    { language: settings.language.primary, contextTokens: settings.recap?.contextTokens ?? DEFAULT_RECAP_CONTEXT_TOKENS[model.backend], retry: settings.recap?.retry ?? DEFAULT_RECAP_RETRY },
     deps.signal,
   );
   if (outcome.status === 'written' && work) {

@@ -1,4 +1,4 @@
-import { glossaryEntries, speakerName, type GlossaryEntry, type SessionContext } from '../../lib/contracts/context.js';
+import { glossaryEntries, tableNames, type GlossaryEntry, type SessionContext } from '../../lib/contracts/context.js';
 import type { PromptBudget } from '../engines/asr.js';
 import { foldText } from './fold.js';
 
@@ -46,9 +46,10 @@ export function buildPrompt(context: SessionContext, language: string, options: 
   const budget = options.budget ?? ROUGH_BUDGET;
   const labels = LABELS[language] ?? LABELS.en!;
   const entries = glossaryEntries(context);
-  const players: Candidate[] = context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames]).map((name) => ({ name, group: 'players' as const }));
+  const table = tableNames(context);
+  const players: Candidate[] = table.players.map((name) => ({ name, group: 'players' as const }));
   // The characters the players play go with them: they are said all session long.
-  const played: Candidate[] = context.speakers.flatMap((s) => (s.character ? [{ name: s.character, group: 'characters' as const }] : []));
+  const played: Candidate[] = table.characters.map((name) => ({ name, group: 'characters' as const }));
   const glossary: Candidate[] = entries.map((e) => ({ name: e.name, group: e.kind }));
   const all = unique([...players, ...played, ...glossary]);
   const mentioned = options.previousText ? mentionedIn(options.previousText, entries) : new Set<string>();

@@ -49,6 +49,8 @@ export type RecapBackend = (typeof RECAP_BACKENDS)[number];
 export const DEFAULT_VERTEX_RECAP_MODEL = 'gemini-3.5-flash';
 export const DEFAULT_RECAP_LOCATION = 'europe-west1';
 /** Input tokens a model takes at once: Gemini Flash's window, and a size every local server offers. */
+/** Tries per recap request, and the first wait between them (doubling): RECAP_RETRIES, RECAP_RETRY_DELAY_MS. */
+export const DEFAULT_RECAP_RETRY = { attempts: 3, delayMs: 2000 } as const;
 export const DEFAULT_RECAP_CONTEXT_TOKENS = { vertex: 1_048_576, openai: 8192 } as const;
 
 /** An http(s) URL: the OpenAI-compatible server's base (…/v1), or another Vertex AI endpoint (tests, a proxy). */
@@ -175,8 +177,8 @@ export const JobEnvSchema = z.object({
   /** OpenAI-compatible servers that want a key; environment only, so that it stays out of shell history. */
   RECAP_API_KEY: z.string().trim().max(500).optional(),
   /** Tries per request (transient failures: quota, network, a malformed answer), and the first wait between them. */
-  RECAP_RETRIES: wholeNumber(1, 10).default(3),
-  RECAP_RETRY_DELAY_MS: wholeNumber(0, 120_000).default(2000),
+  RECAP_RETRIES: wholeNumber(1, 10).default(DEFAULT_RECAP_RETRY.attempts),
+  RECAP_RETRY_DELAY_MS: wholeNumber(0, 120_000).default(DEFAULT_RECAP_RETRY.delayMs),
   /** The language of transcript.html's page: the emails' (the mailer reads the same variable). */
   EMAIL_LANG: z.string().trim().toLowerCase().pipe(z.enum(EMAIL_LANGS, 'must be fr or en')).default('fr'),
 });

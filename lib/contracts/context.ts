@@ -159,3 +159,14 @@ export function glossaryEntries(context: SessionContext): GlossaryEntry[] {
 export function speakerName(s: ContextSpeaker): string {
   return s.name ?? s.id;
 }
+
+/**
+ * The table's own names, which count as glossary names (Whisper's prompt, the glossary's corrections): every player's
+ * name and nicknames, and the characters they play (`character:`).
+ */
+export function tableNames(context: SessionContext): { players: string[]; characters: string[] } {
+  return {
+    players: context.speakers.flatMap((s) => [speakerName(s), ...s.nicknames]),
+    characters: context.speakers.flatMap((s) => (s.character ? [s.character] : [])),
+  };
+}
