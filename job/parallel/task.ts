@@ -197,6 +197,8 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
     }
     return undefined;
   };
+  // The text of the chunks this task transcribed, for the next chunk's prompt without reading it back.
+  const heard = new Map<string, string>();
   const worker = async () => {
     for (let unit = await next(); unit; unit = await next()) {
       throwIfAborted(deps.signal);
@@ -205,7 +207,7 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
       const t0 = Date.now();
       try {
         await work.store.download(WORK_KEYS.audio(unit.id), wav);
-        const prompt = buildPrompt(plan.context, settings.language.primary, { budget, previousText: await previousText(work, plan, unit) });
+        const prompt = buildPrompt(plan.context, settings.language.primary, { budget, previousText: await previousText(work, plan, unit, heard) });
         const first = await deps.asr.transcribe(wav, {
           ...base,
           prompt: prompt.text,
@@ -227,6 +229,7 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
           ...(retries.length > 0 ? { retries } : {}),
         };
         await work.writeJson(WORK_KEYS.result(unit.id), checkpoint);
+        heard.set(unit.id, textOf(result));
       } finally {
         await rm(wav, { force: true });
       }
@@ -250,13 +253,16 @@ async function transcribePhase(run: RunContext, settings: RunSettings, deps: Run
  * The text of the chunk before this one on the same lane, when its result is already written (always with one task;
  * with several, when that chunk was done first): the names it holds go first into this chunk's prompt.
  */
-async function previousText(work: WorkArea, plan: PlanDoc, unit: PlanUnit): Promise<string | undefined> {
+async function previousText(work: WorkArea, plan: PlanDoc, unit: PlanUnit, heard: ReadonlyMap<string, string>): Promise<string | undefined> {
   const lane = plan.units.filter((u) => u.lane === unit.lane);
   const before = lane[lane.findIndex((u) => u.id === unit.id) - 1];
   if (!before) return undefined;
+  if (heard.has(before.id)) return heard.get(before.id);
   const doc = await work.readJson(WORK_KEYS.result(before.id), UnitResultSchema);
-  return doc?.result.segments.map((s) => s.text).join(' ');
+  return doc ? textOf(doc.result) : undefined;
 }
+
+const textOf = (result: AsrResult) => result.segments.map((s) => s.text).join(' ');
 
 async function readResults(work: WorkArea, plan: PlanDoc): Promise<Map<string, UnitResult>> {
   const results = new Map<string, UnitResult>();

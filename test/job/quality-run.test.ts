@@ -14,7 +14,7 @@ import type { AsrEngine, AsrOptions, AsrResult, AsrSegment } from '../../job/eng
 import { ffmpegTools } from '../../job/engines/ffmpeg.js';
 import { SileroVad } from '../../job/engines/silero-vad.js';
 import { silentProgress } from '../../job/progress.js';
-import { runSession, type RunDeps } from '../../job/run.js';
+import { runSession, type RunDeps, type RunSettings } from '../../job/run.js';
 import { dialogueWav, scratchDir } from '../support/fixtures.js';
 import { wavSeconds } from '../support/scripted-asr.js';
 import { testSettings } from '../support/run-settings.js';
@@ -61,7 +61,7 @@ before(async () => {
   await writeGgmlModel(vocabModel, TINY_DIMS, { seed: 1 });
 });
 
-async function run(name: string, second: 'clean' | 'loops') {
+async function run<A extends AsrEngine>(name: string, asr: A, chunk?: RunSettings['chunk'], checkpoints?: 'resume') {
   const { wav } = await dialogueWav();
   const root = join(scratchDir(), `quality-${name}`);
   const input = join(root, 'in');
@@ -70,7 +70,6 @@ async function run(name: string, second: 'clean' | 'loops') {
   // 300 places: far more than Whisper's prompt holds.
   const places = Array.from({ length: 300 }, (_, i) => `Lieu${i}`).join(', ');
   writeFileSync(join(input, 'context', 'context.yaml'), `speakers: [{id: ines, name: Inès, character: Sylvaëlle}]\nglossary:\n  characters: [Ektaron]\n  places: [${places}]\n`);
-  const asr = new LoopingAsr(second);
   const output = join(root, 'out');
   const deps: RunDeps = {
     input: new FileStore(input),
@@ -82,8 +81,9 @@ async function run(name: string, second: 'clean' | 'loops') {
     progress: silentProgress,
     workDir: join(root, 'work'),
     context: { store: new FileStore(join(input, 'context')), key: 'context.yaml', explicit: true },
-  };
-  const outcome = await runSession(testSettings({ formats: ['json', 'md'] }), deps);
+    ...(checkpoints ? { checkpoints } : {}),
+  } as RunDeps;
+  const outcome = await runSession(testSettings({ formats: ['json', 'md'], ...(chunk ? { chunk } : {}) }), deps);
   const json = JSON.parse(readFileSync(join(output, 'transcript.json'), 'utf8'));
   const report = JSON.parse(readFileSync(join(output, 'report.json'), 'utf8'));
   const md = readFileSync(join(output, 'report.md'), 'utf8');
@@ -91,7 +91,7 @@ async function run(name: string, second: 'clean' | 'loops') {
 }
 
 test('a looping chunk: transcribed once more, the second kept; the glossary correction listed with its time', async () => {
-  const { outcome, asr, json, report, md } = await run('clean', 'clean');
+  const { outcome, asr, json, report, md } = await run('clean', new LoopingAsr('clean'));
   assert.equal(asr.calls.length, 2);
   assert.ok(asr.calls[0]!.prompt && !asr.calls[1]!.prompt && asr.calls[1]!.fresh);
   const texts = outcome.transcript.segments.map((s) => s.text);
@@ -124,7 +124,7 @@ test('a looping chunk: transcribed once more, the second kept; the glossary corr
 });
 
 test('a chunk that loops again: the first result stays, the filter removes the repeats, and every removal is listed', async () => {
-  const { outcome, asr, json, report, md } = await run('again', 'loops');
+  const { outcome, asr, json, report, md } = await run('again', new LoopingAsr('loops'));
   assert.equal(asr.calls.length, 2, 'one second try, no more');
   assert.equal(report.loopRetries[0].kept, 'first');
   const texts = outcome.transcript.segments.map((s) => s.text);
@@ -135,4 +135,38 @@ test('a chunk that loops again: the first result stays, the filter removes the r
   assert.match(md, /### Lines removed \(4\)/);
   assert.match(md, /it looped again: the first was kept, and its repetitions removed/);
   assert.equal((md.match(/the line before it, again \(a loop\)/g) ?? []).length, 4);
+});
+
+/** Names a place the prompt has no room for, in every chunk; records the prompts it was given. */
+class NamingAsr implements AsrEngine {
+  readonly description = 'naming test ASR';
+  readonly calls: AsrOptions[] = [];
+  /** Fails (an interrupted run) from this call on. */
+  constructor(private readonly failFrom = Infinity) {}
+  promptBudget() {
+    const v = readWhisperVocab(vocabModel);
+    return { tokens: 224 - 1 - 64, count: (t: string) => v.countTokens(t) };
+  }
+  async transcribe(wav: string, options: AsrOptions): Promise<AsrResult> {
+    const seconds = wavSeconds(await readFile(wav));
+    this.calls.push(options);
+    if (this.calls.length >= this.failFrom) throw new Error('interrupted');
+    return { language: 'fr', segments: [line(0, seconds, 'On arrive enfin à Lieu299.')] };
+  }
+}
+
+test("the next chunk's prompt holds the places the chunk before it named", async () => {
+  const asr = new NamingAsr();
+  await run('named', asr, { maxSeconds: 8, overlapSeconds: 1 });
+  assert.ok(asr.calls.length >= 2, `${asr.calls.length} chunks`);
+  assert.ok(!asr.calls[0]!.prompt!.includes('Lieu299'), 'no room for it at first');
+  for (const call of asr.calls.slice(1)) assert.ok(call.prompt!.includes('Lieu299'), call.prompt);
+});
+
+test("a resumed run reads the chunk before from its checkpoint for the prompt", async () => {
+  await assert.rejects(run('resumed', new NamingAsr(2), { maxSeconds: 8, overlapSeconds: 1 }), /interrupted/);
+  const asr = new NamingAsr();
+  await run('resumed', asr, { maxSeconds: 8, overlapSeconds: 1 }, 'resume');
+  assert.ok(asr.calls.length >= 1);
+  for (const call of asr.calls) assert.ok(call.prompt!.includes('Lieu299'), 'the first chunk, transcribed before the interruption, named it');
 });
