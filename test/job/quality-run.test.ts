@@ -30,16 +30,18 @@ const line = (start: number, end: number, text: string): AsrSegment => ({
   avgLogprob: -0.2,
 });
 
+/** Whisper's budget, counted with a real ggml vocabulary (the tiny random model's), as the whisper engine counts. */
+function vocabBudget() {
+  const v = readWhisperVocab(vocabModel);
+  return { tokens: 224 - 1 - 64, count: (t: string) => v.countTokens(t) };
+}
+
 /** Loops on its first call over a chunk (its lines spread over the chunk), then answers a fresh call as `second` says. */
 class LoopingAsr implements AsrEngine {
   readonly description = 'looping test ASR';
   readonly calls: AsrOptions[] = [];
   constructor(private readonly second: 'clean' | 'loops') {}
-  /** Whisper's budget, counted with a real ggml vocabulary (the tiny random model's), as the whisper engine counts. */
-  promptBudget() {
-    const v = readWhisperVocab(vocabModel);
-    return { tokens: 224 - 1 - 64, count: (t: string) => v.countTokens(t) };
-  }
+  promptBudget = vocabBudget;
   async transcribe(wav: string, options: AsrOptions): Promise<AsrResult> {
     const seconds = wavSeconds(await readFile(wav));
     this.calls.push(options);
@@ -143,10 +145,7 @@ class NamingAsr implements AsrEngine {
   readonly calls: AsrOptions[] = [];
   /** Fails (an interrupted run) from this call on. */
   constructor(private readonly failFrom = Infinity) {}
-  promptBudget() {
-    const v = readWhisperVocab(vocabModel);
-    return { tokens: 224 - 1 - 64, count: (t: string) => v.countTokens(t) };
-  }
+  promptBudget = vocabBudget;
   async transcribe(wav: string, options: AsrOptions): Promise<AsrResult> {
     const seconds = wavSeconds(await readFile(wav));
     this.calls.push(options);
