@@ -34,6 +34,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { flag: '--chunk-overlap-ms', env: 'CHUNK_OVERLAP_MS', type: 'string', default: '2000', meaning: 'Overlap between consecutive chunks' },
   { flag: '--vad-frame-ms', env: 'VAD_FRAME_MS', type: 'string', default: '32', meaning: 'Accepted for compatibility with the seed (30 or 32) and otherwise ignored: Silero VAD always works on 32 ms frames' },
   { flag: '--vad-threshold', env: 'VAD_THRESHOLD', type: 'string', default: '0.5', meaning: 'Speech probability above which audio counts as speech' },
+  { flag: '--vad-faint-db', env: 'VAD_FAINT_DB', type: 'string', default: '25', meaning: "Speech this many dB under the session's voices is set aside as talk far from the table (a TV, the next room); raise it (e.g. 40) when a player sat far from the phone" },
   { flag: '--beam-size', env: 'BEAM_SIZE', type: 'string', default: '5', meaning: 'Whisper beam size (1 = greedy, faster)' },
   { flag: '--threads', env: 'THREADS', type: 'string', default: '(CPUs available)', meaning: 'Threads for Whisper' },
   { flag: '--jobs', env: 'JOBS', type: 'string', default: '1', meaning: 'Whisper processes at once, the threads split between them (several scale better than one on a workstation)' },

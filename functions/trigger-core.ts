@@ -197,6 +197,7 @@ export function jobEnv(plan: SessionPlan, where: { input: Store; outputBucket: s
   if (m.min_speakers !== undefined) env.MIN_SPEAKERS = String(m.min_speakers);
   if (m.max_speakers !== undefined) env.MAX_SPEAKERS = String(m.max_speakers);
   if (m.vad_threshold !== undefined) env.VAD_THRESHOLD = String(m.vad_threshold);
+  if (m.vad_faint_db !== undefined) env.VAD_FAINT_DB = String(m.vad_faint_db);
   if (m.mode) env.MODE = m.mode;
   // The session's word on the recap wins over the deployment's: Gemini on Vertex AI (the cloud's backend), or none.
   if (m.recap !== undefined) env.RECAP = m.recap ? 'vertex' : 'off';

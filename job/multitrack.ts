@@ -173,7 +173,8 @@ async function decodeTracks(tracks: readonly TrackSource[], dir: string, deps: R
  * 40 minutes of sound costs 40 minutes of speech detection.
  */
 async function speechOn(pcm: PcmFile, energies: Float32Array, scratch: string, deps: RunDeps, settings: RunSettings, onProgress: (f: number) => void): Promise<SpeechRegion[]> {
-  const options = { threshold: settings.vad.threshold, signal: deps.signal, onProgress };
+  // A track's faint talk is other players' voices heard from afar; what the bleed stage does not catch goes here.
+  const options = { threshold: settings.vad.threshold, faintDb: settings.vad.faintDb, signal: deps.signal, onProgress };
   const sound = soundRegions(energies);
   if (speechSeconds(sound) > SOUND_SHARE_FOR_ALL * pcm.duration) return (await detectSpeech(pcm, deps.vad, options)).regions;
   if (sound.length === 0) return [];

@@ -1,6 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_FAINT_DB } from '../lib/config/job.js';
 import { AbortedError, errorMessage, InputError, throwIfAborted } from '../lib/errors.js';
+import { clock } from '../lib/units.js';
 import { condensedRegions, condensePlan, writeCondensedPcm } from './audio/condense.js';
 import { PcmFile } from './audio/pcm.js';
 import { loadContext, voiceSampleReader } from './context.js';
@@ -174,9 +176,11 @@ async function planMixed(run: RunContext, settings: RunSettings, deps: RunDeps, 
   const pcm = await PcmFile.open(pcmPath);
   try {
     const regions = await run.stage('vad', 'Speech', async () => {
-      const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, signal, onProgress: (f) => progress.update(f) });
+      const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, faintDb: settings.vad.faintDb, signal, onProgress: (f) => progress.update(f) });
       // Quiet, far-field recordings are brought to a normal speech level first: the model finds more of them.
       if (found.gainDb > 0) log.info(`Speech level ${found.levelDb.toFixed(1)} dBFS: speech detected with ${found.gainDb.toFixed(1)} dB of gain`);
+      const faint = faintTalk(found.faint, settings.vad.faintDb ?? DEFAULT_FAINT_DB);
+      if (faint) run.warn(faint);
       return found.regions;
     });
     log.info(`Speech: ${Math.round(speechSeconds(regions))} s in ${regions.length} regions of ${Math.round(pcm.duration)} s`);
@@ -233,6 +237,30 @@ function noAudio(input: string, skipped: readonly SkippedFile[]): string {
   const why = skipped.length > 0 ? ` Skipped: ${skipped.slice(0, 20).map((s) => `${s.name} (${s.reason})`).join('; ')}${skipped.length > 20 ? `; and ${skipped.length - 20} more` : ''}.` : '';
   return `No audio to transcribe in ${input}.${why} Add .m4a, .mp3, .wav, .ogg or .flac recordings.`;
 }
+
+/**
+ * What the report says of the speech set aside as talk far from the table (stages/vad.ts), when there is enough of it
+ * to matter (a few murmurs are not worth a warning): how much, where, and how to keep it.
+ */
+export function faintTalk(faint: readonly SpeechRegion[], faintDb: number): string | undefined {
+  const seconds = speechSeconds(faint);
+  if (seconds < FAINT_WARNING_SECONDS) return undefined;
+  const wider = Math.min(120, faintDb + 15);
+  // Murmurs less than half a minute apart are one far conversation: where it lies, not each breath of it.
+  const stretches: Array<{ start: number; end: number }> = [];
+  for (const r of faint) {
+    const last = stretches.at(-1);
+    if (last && r.start - last.end < 30) last.end = r.end;
+    else stretches.push({ start: r.start, end: r.end });
+  }
+  const at = stretches.slice(0, 5).map((r) => `${clock(r.start)}–${clock(r.end)}`).join(', ') + (stretches.length > 5 ? '…' : '');
+  return (
+    `${Math.round(seconds)} s of faint speech, ${faintDb} dB or more under the voices at the table (at ${at}), was left out as ` +
+    `talk far from the table (a TV, the next room). If a player sat far from the phone, run again keeping it: ` +
+    `vad_faint_db: ${wider} in _READY, --vad-faint-db ${wider} or VAD_FAINT_DB=${wider}.`
+  );
+}
+const FAINT_WARNING_SECONDS = 5;
 
 export function noSpeech(threshold: number): string {
   const lower = Math.max(0.05, Math.round((threshold - 0.2) * 100) / 100);

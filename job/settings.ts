@@ -12,7 +12,7 @@ export function runSettings(config: JobConfig, session: string, runId: string): 
     runId,
     language: config.language,
     chunk: config.chunk,
-    vad: { threshold: config.vad.threshold },
+    vad: { threshold: config.vad.threshold, faintDb: config.vad.faintDb },
     beamSize: config.beamSize,
     threads: config.threads,
     formats: config.formats,

@@ -42,15 +42,18 @@ const formats = z
 export const JOB_MODES = ['auto', 'mixed', 'multitrack'] as const;
 export type JobMode = (typeof JOB_MODES)[number];
 
+/** Speech this many dB under the session's speech is set aside as talk far from the table (job/stages/vad.ts). */
+export const DEFAULT_FAINT_DB = 25;
+
 /** Who writes the session recap: nobody (the default), Gemini on Vertex AI, or any OpenAI-compatible server. */
 export const RECAP_BACKENDS = ['off', 'vertex', 'openai'] as const;
 export type RecapBackend = (typeof RECAP_BACKENDS)[number];
 /** A current Gemini Flash model on Vertex AI (GA since May 2026; Google keeps it until May 2027 at least). */
 export const DEFAULT_VERTEX_RECAP_MODEL = 'gemini-3.5-flash';
 export const DEFAULT_RECAP_LOCATION = 'europe-west1';
-/** Input tokens a model takes at once: Gemini Flash's window, and a size every local server offers. */
 /** Tries per recap request, and the first wait between them (doubling): RECAP_RETRIES, RECAP_RETRY_DELAY_MS. */
 export const DEFAULT_RECAP_RETRY = { attempts: 3, delayMs: 2000 } as const;
+/** Input tokens a model takes at once: Gemini Flash's window, and a size every local server offers. */
 export const DEFAULT_RECAP_CONTEXT_TOKENS = { vertex: 1_048_576, openai: 8192 } as const;
 
 /** An http(s) URL: the OpenAI-compatible server's base (…/v1), or another Vertex AI endpoint (tests, a proxy). */
@@ -147,6 +150,7 @@ export const JobEnvSchema = z.object({
     .transform(() => 32)
     .default(32),
   VAD_THRESHOLD: decimal(0.05, 0.95).default(0.5),
+  VAD_FAINT_DB: decimal(10, 120).default(DEFAULT_FAINT_DB),
   BEAM_SIZE: wholeNumber(1, 16).default(5),
   THREADS: wholeNumber(1, 256).optional(),
   OUTPUT_FORMATS: formats.default([...OUTPUT_FORMATS]),
@@ -196,7 +200,7 @@ export interface JobConfig {
   speakerModelPath: string | undefined;
   language: { primary: string; secondary: string | undefined; multi: boolean };
   chunk: { maxSeconds: number; overlapSeconds: number };
-  vad: { frameMs: number; threshold: number };
+  vad: { frameMs: number; threshold: number; faintDb: number };
   beamSize: number;
   threads: number;
   formats: OutputFormat[];
@@ -268,7 +272,7 @@ export function parseJobConfig(env: Env, options: ParseOptions = {}): JobConfig 
     speakerModelPath: e.SPEAKER_MODEL_PATH,
     language: { primary: e.PRIMARY_LANG, secondary: e.SECONDARY_LANG, multi: e.MULTILANG },
     chunk: { maxSeconds: e.MAX_CHUNK_MINUTES * 60, overlapSeconds: e.CHUNK_OVERLAP_MS / 1000 },
-    vad: { frameMs: e.VAD_FRAME_MS, threshold: e.VAD_THRESHOLD },
+    vad: { frameMs: e.VAD_FRAME_MS, threshold: e.VAD_THRESHOLD, faintDb: e.VAD_FAINT_DB },
     beamSize: e.BEAM_SIZE,
     threads: e.THREADS ?? availableParallelism(),
     formats: e.OUTPUT_FORMATS,

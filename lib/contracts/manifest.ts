@@ -21,6 +21,7 @@ import { DEFAULT_YAML_LIMITS, loadBoundedYaml } from './yaml.js';
  * min_speakers: 3
  * max_speakers: 6
  * vad_threshold: 0.3           # lower finds quieter speech (default 0.5)
+ * vad_faint_db: 40             # keep speech up to 40 dB under the table's (default 25): a player far from the phone
  * tasks: 4                     # parallel tasks (default and at most: the deployment's max_parallel_tasks)
  * recap: true                  # a recap by Gemini on Vertex AI for this session (default: the deployment's `recap`)
  * ```
@@ -70,6 +71,7 @@ export const ManifestSchema = z
     min_speakers: z.number().int().min(1).max(20).optional(),
     max_speakers: z.number().int().min(1).max(20).optional(),
     vad_threshold: z.number().min(0.05).max(0.95).optional(),
+    vad_faint_db: z.number().min(10).max(120).optional(),
     /** Parallel tasks for this session; the trigger keeps it within the deployment's max_parallel_tasks. */
     tasks: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
     /** The recap for this session, whatever the deployment's default: true asks Vertex AI for it, false turns it off. */

@@ -223,6 +223,20 @@ describe('trigger core', () => {
     assert.equal(t.launcher.runs[0]!.env.VAD_THRESHOLD, '0.3');
   });
 
+  it('passes vad_faint_db on to the job (a player far from the phone), and refuses one out of range', async () => {
+    const t = setup();
+    await t.put('sessions/s1/a.m4a', 'audio');
+    await t.put('sessions/s1/_READY', 'vad_faint_db: 40');
+    await handleSessionReady(await t.event('sessions/s1/_READY'), t.deps);
+    assert.equal(t.launcher.runs[0]!.env.VAD_FAINT_DB, '40');
+    const u = setup();
+    await u.put('sessions/s1/a.m4a', 'audio');
+    await u.put('sessions/s1/_READY', 'vad_faint_db: 5');
+    const outcome = await handleSessionReady(await u.event('sessions/s1/_READY'), u.deps);
+    assert.equal(outcome.action, 'refused');
+    assert.equal(u.launcher.runs.length, 0);
+  });
+
   it('refuses a faulty session with a failure message to the allowed recipients, and starts nothing', async () => {
     const t = setup();
     await t.put('sessions/s1/a.m4a', 'audio');

@@ -22,6 +22,8 @@ import { buildPrompt } from '../../job/stages/prompt.js';
 import { segmentNameAccuracy } from '../support/der.js';
 import { DEMO_CONTEXT, writeDemoSession, type DemoSession } from '../support/demo-session.js';
 import { wavBytes } from '../support/espeak.js';
+import { appendFaint, strangerTalk } from '../support/faint-talk.js';
+import { rpgSession } from '../support/rpg-session.js';
 import { dialogueWav, scratchDir } from '../support/fixtures.js';
 import { ScriptedAsr, SpeechIslandsAsr } from '../support/scripted-asr.js';
 import { testSettings } from '../support/run-settings.js';
@@ -169,6 +171,27 @@ test('no speech found: no ASR at all, an empty transcript, and the report says w
   assert.ok(outcome.outputs.report.warnings.includes(warning!));
   const md = (await d.output.read('transcript.md')).toString();
   assert.match(md, /No speech was transcribed/);
+});
+
+test('talk far behind the table is left out and the report says where and how to keep it; VAD_FAINT_DB keeps it', async () => {
+  const input = join(scratchDir(), 'run-faint', 'in');
+  mkdirSync(input, { recursive: true });
+  const table = await rpgSession({ seed: 5, seconds: 20 });
+  const { pcm, from, to } = appendFaint(table.pcm, await strangerTalk(), -32);
+  writeFileSync(join(input, 'table.wav'), wavBytes(pcm));
+  const far = (s: ReadonlyArray<{ start: number; end: number }>) => s.filter((x) => x.start < to && x.end > from);
+
+  const asr = new SpeechIslandsAsr();
+  const outcome = await runSession({ ...settings, formats: ['json', 'md'] }, deps('faint', input, { asr }));
+  const warning = outcome.warnings.find((w) => /faint speech/.test(w));
+  assert.match(warning ?? '', /^\d+ s of faint speech, 25 dB or more under the voices at the table \(at 0:00:2\d–0:00:3\d\), was left out as talk far from the table/);
+  assert.match(warning!, /vad_faint_db: 40 in _READY, --vad-faint-db 40 or VAD_FAINT_DB=40\.$/);
+  assert.ok(outcome.outputs.report.warnings.includes(warning!));
+  assert.deepEqual(far(outcome.transcript.segments), [], 'no line from the far talk');
+
+  const kept = await runSession({ ...settings, formats: ['json'], vad: { threshold: 0.5, faintDb: 40 } }, deps('faint-kept', input, { asr: new SpeechIslandsAsr() }));
+  assert.equal(kept.warnings.find((w) => /faint speech/.test(w)), undefined);
+  assert.ok(kept.speechSeconds >= outcome.speechSeconds + 7, `with 40 dB of margin the far talk is speech: ${kept.speechSeconds} s against ${outcome.speechSeconds} s`);
 });
 
 test('an output location that cannot take a write fails before any work, naming the cause', async () => {

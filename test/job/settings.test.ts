@@ -21,3 +21,12 @@ test("the recap's window and patience reach the run when a recap is asked for", 
   assert.deepEqual(on.recap, { contextTokens: 16384, retry: { attempts: 5, delayMs: 10 } });
   assert.equal(runSettings(parseJobConfig({ INPUT_PREFIX: 'sessions/s' }), 's', 'r').recap, undefined);
 });
+
+test('the margin for faint speech reaches the run from the environment and the command line; 25 dB unless set; bounded', () => {
+  assert.deepEqual(runSettings(parseJobConfig({ INPUT_PREFIX: 'sessions/s' }), 's', 'r').vad, { threshold: 0.5, faintDb: 25 });
+  assert.equal(runSettings(parseJobConfig({ INPUT_PREFIX: 'sessions/s', VAD_FAINT_DB: '40' }), 's', 'r').vad.faintDb, 40);
+  const cli = parseCli(['run', 'sessions/s', '--vad-faint-db', '35'], {});
+  assert.ok(cli.command === 'run');
+  assert.equal(runSettings(cli.config, cli.session, 'r').vad.faintDb, 35);
+  assert.throws(() => parseJobConfig({ INPUT_PREFIX: 'sessions/s', VAD_FAINT_DB: '5' }), /VAD_FAINT_DB.*at least 10/s);
+});

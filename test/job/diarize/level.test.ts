@@ -8,14 +8,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normalisingGain, speechLevel } from '../../../job/audio/level.js';
+import { speechLevel } from '../../../job/audio/level.js';
 import { PcmFile } from '../../../job/audio/pcm.js';
 import { diarize } from '../../../job/diarize/diarize.js';
 import { SpectralEmbedder } from '../../../job/engines/embedder-spectral.js';
 import { SileroVad } from '../../../job/engines/silero-vad.js';
 import { DEFAULT_VAD_OPTIONS } from '../../../job/engines/vad.js';
 import { identifySessionSpeakers } from '../../../job/stages/speakers.js';
-import { speechRegions } from '../../../job/stages/vad.js';
+import { detectSpeech } from '../../../job/stages/vad.js';
 import { SessionContextSchema, type SessionContext } from '../../../lib/contracts/context.js';
 import { diarizationErrorRate, nameAccuracy, type LabelledTurn } from '../../support/der.js';
 import { scratchDir } from '../../support/fixtures.js';
@@ -56,12 +56,11 @@ async function speakers(name: string, gainOf: (speaker: string) => number) {
   writeFileSync(path, Buffer.from(pcm16.buffer));
   const pcm = await PcmFile.open(path);
   try {
-    const gain = normalisingGain(await speechLevel(pcm));
-    const regions = speechRegions(await vad.probabilities(pcm, { gain }), vad.frameSeconds, DEFAULT_VAD_OPTIONS);
+    const { regions, faint } = await detectSpeech(pcm, vad, { threshold: DEFAULT_VAD_OPTIONS.threshold });
     const diarization = await diarize(pcm, regions, embedder);
     const identity = await identifySessionSpeakers(diarization, context, async (p) => samples.get(p)!, embedder);
     const truth = byName(session.truth);
-    return { der: diarizationErrorRate(truth, identity.turns).der, named: nameAccuracy(truth, identity.turns), clusters: diarization.clusters.length, names: [...identity.names.values()].map((n) => n.name) };
+    return { faint, der: diarizationErrorRate(truth, identity.turns).der, named: nameAccuracy(truth, identity.turns), clusters: diarization.clusters.length, names: [...identity.names.values()].map((n) => n.name) };
   } finally {
     await pcm.close();
   }
@@ -71,6 +70,7 @@ for (const db of [-30, -20, -10, 0, 10]) {
   test(`a session ${db > 0 ? '+' : ''}${db} dB from its voice samples: DER <= 2 % and the right name on >= 95 % of speech`, async (t) => {
     const r = await speakers(`sweep${db}`, () => db);
     t.diagnostic(`${db} dB: DER ${(r.der * 100).toFixed(1)} %, names ${(r.named * 100).toFixed(1)} %, ${r.clusters} clusters: ${r.names.join(', ')}`);
+    assert.deepEqual(r.faint, [], 'no speech of the table set aside as faint');
     assert.equal(r.clusters, 4);
     assert.ok(r.der <= 0.02, `DER ${(r.der * 100).toFixed(1)} %`);
     assert.ok(r.named >= 0.95, `right name on ${(r.named * 100).toFixed(1)} %`);
@@ -81,6 +81,7 @@ test('one player far from the microphone (their voice alone 15 dB quieter all se
   const far = RPG_SPEAKERS[2]!.id;
   const r = await speakers('far', (speaker) => (speaker === far ? -15 : 0));
   t.diagnostic(`far player ${far}: DER ${(r.der * 100).toFixed(1)} %, names ${(r.named * 100).toFixed(1)} %, ${r.clusters} clusters: ${r.names.join(', ')}`);
+  assert.deepEqual(r.faint, [], 'the far player is not set aside as talk far from the table');
   assert.equal(r.clusters, 4);
   assert.ok(r.names.includes(RPG_SPEAKERS[2]!.name), r.names.join(', '));
   assert.ok(r.der <= 0.02, `DER ${(r.der * 100).toFixed(1)} %`);
