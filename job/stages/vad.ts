@@ -48,7 +48,7 @@ export function setAsideFaint(
   const kept: SpeechRegion[] = [];
   const faint: SpeechRegion[] = [];
   for (const r of regions) {
-    const level = levelOf(levels, REGION_PERCENTILE, Math.floor(r.start / frameSeconds), Math.ceil(r.end / frameSeconds));
+    const level = levelOf(levels, REGION_PERCENTILE, Math.round(r.start / frameSeconds), Math.round(r.end / frameSeconds));
     (level <= speechLevelDb - faintDb ? faint : kept).push(r);
   }
   return { kept, faint };

@@ -29,6 +29,7 @@ const LEFT_TO_DEFAULTS = {
     CHUNK_OVERLAP_MS: 'default 2000',
     VAD_FRAME_MS: 'Silero works on 32 ms frames only',
     VAD_THRESHOLD: 'default 0.5',
+    VAD_FAINT_DB: 'default 25 dB; a session sets it with vad_faint_db in _READY',
     BEAM_SIZE: 'default 5',
     OUTPUT_FORMATS: 'default: all formats',
     JOBS: 'default 1: a task runs one whisper-cli on all its vCPUs; parallelism comes from the tasks',

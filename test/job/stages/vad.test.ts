@@ -35,6 +35,10 @@ test('setAsideFaint: a region this far under the speech level is set aside, its 
   assert.deepEqual(setAsideFaint(regions, levels, FRAME, -20, 27).kept, [regions[0], regions[1], regions[3]], '27 dB under is the limit, -46 is above it');
   assert.deepEqual(setAsideFaint(regions, levels, FRAME, -21, 25).faint, [regions[1], regions[2]], 'exactly 25 dB under is set aside');
   assert.deepEqual(setAsideFaint(regions, levels, FRAME, -21.5, 25).kept, [regions[0], regions[1], regions[3]]);
+  // A short murmur right against loud speech is judged on its own frames only.
+  const murmur = at(10, 12);
+  assert.deepEqual(setAsideFaint([at(8, 10), murmur], Float32Array.from([...levels.subarray(0, 10), -46, -46, -20, -20]), FRAME, -20, 25).faint, [murmur]);
+  assert.deepEqual(setAsideFaint([at(12, 14), at(14, 16)], Float32Array.from([...new Array(12).fill(-20), -20, -20, -46, -46]), FRAME, -20, 25).faint, [at(14, 16)]);
 });
 
 test('levelOf: percentiles of frame levels in 0.5 dB steps, digital silence left out', () => {
