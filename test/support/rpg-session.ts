@@ -105,7 +105,15 @@ export interface RpgOptions {
    * tests' sessions stay the ones their figures were measured on.
    */
   vary?: boolean;
+  /**
+   * Share of lines that are a short reply instead ("Oui.", "D'accord.", "OK."…: half a second of speech), as players
+   * answer the game master. 0 by default, so the tests' sessions stay the ones their figures were measured on.
+   */
+  replies?: number;
 }
+
+/** What players say in passing: each under a second. */
+const REPLIES = { fr: ['Oui.', 'D’accord.', 'Non.', 'Ah bon ?', 'Ok.', 'Vas-y.'], en: ['Yes.', 'Okay.', 'Right.', 'No way.', 'Sure.', 'Go on.'] } as const;
 
 /** A session of lines by `speakers` (the first one, the game master, speaks about a third of them). */
 export async function rpgSession(options: RpgOptions): Promise<RpgSession> {
@@ -121,7 +129,8 @@ export async function rpgSession(options: RpgOptions): Promise<RpgSession> {
     previous = s;
     const speaker = speakers[s]!;
     const lang = random() < 0.8 ? speaker.lang : speaker.lang === 'fr' ? 'en' : 'fr';
-    const text = LINES[lang][(used[lang]++ + options.seed * 7) % LINES[lang].length]!;
+    const reply = (options.replies ?? 0) > 0 && random() < options.replies!;
+    const text = reply ? REPLIES[lang][Math.floor(random() * REPLIES[lang].length)]! : LINES[lang][(used[lang]++ + options.seed * 7) % LINES[lang].length]!;
     const [shortest, longest] = options.pauses ?? [0.3, 1.5];
     const pause = shortest + random() * (longest - shortest);
     const voice = options.vary
