@@ -6,7 +6,8 @@
  *     one-label-per-moment diarizer cannot go below);
  *  2. the level sweep: one generated session from -30 to +10 dB relative to its voice samples, and a player 15 dB
  *     quieter than the others;
- *  3. players answering each other without pauses: one pass of diarization against the default passes;
+ *  3. players answering each other without pauses: one pass of diarization against the default passes, and the
+ *     speakers stage with voice samples, which counts fused voices again;
  *  4. players answering with short replies ("Oui.", "Okay."): every segment clustered against short segments given
  *     the nearest voice afterwards (the default), side by side.
  */
@@ -17,7 +18,7 @@ import { speechLevel } from '../job/audio/level.js';
 import { diarize, DIARIZE_DEFAULTS } from '../job/diarize/diarize.js';
 import { SpectralEmbedder } from '../job/engines/embedder-spectral.js';
 import { SileroVad } from '../job/engines/silero-vad.js';
-import { identifySessionSpeakers } from '../job/stages/speakers.js';
+import { identifySessionSpeakers, identifyTurns } from '../job/stages/speakers.js';
 import { detectSpeech } from '../job/stages/vad.js';
 import { SessionContextSchema } from '../lib/contracts/context.js';
 import { diarizationErrorRate, nameAccuracy, type LabelledTurn } from '../test/support/der.js';
@@ -107,16 +108,23 @@ async function levelSweep(): Promise<void> {
 }
 
 async function withoutPauses(): Promise<void> {
-  console.log(`players answering with pauses of 0-0.8 s (3-minute generated sessions; regions as a VAD joins them): 1 pass against ${DIARIZE_DEFAULTS.passes}`);
+  console.log(
+    `players answering with pauses of 0-0.8 s (3-minute generated sessions; regions as a VAD joins them): 1 pass against ${DIARIZE_DEFAULTS.passes}, then the speakers stage with a voice sample of each player (fused voices counted again)`,
+  );
+  const samples = new Map<string, Float32Array>();
+  for (const s of RPG_SPEAKERS) for (const i of [0, 1]) samples.set(`voices/${s.id}-${i}.wav`, Float32Array.from(await voiceSample(s, i), (x) => x / 32768));
+  const context = SessionContextSchema.parse({ speakers: RPG_SPEAKERS.map((s) => ({ id: s.id, name: s.name, voice_samples: [`voices/${s.id}-0.wav`, `voices/${s.id}-1.wav`] })) });
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     const session = await rpgSession({ seed, seconds: 180, pauses: [0, 0.8] });
     const regions = vadLikeRegions(session);
     const pcm = await PcmFile.open(await writeSessionPcm(session, `bench-passes-${seed}`));
     const once = await diarize(pcm, regions, embedder, { passes: 1 });
     const all = await diarize(pcm, regions, embedder);
+    const named = await identifyTurns(pcm, regions, embedder, { hints: { min: undefined, max: undefined }, context, readSample: async (p) => samples.get(p)! });
     await pcm.close();
+    const truth = session.truth.map((t) => ({ ...t, speaker: RPG_SPEAKERS.find((s) => s.id === t.speaker)!.name }));
     console.log(
-      `  seed ${seed}: ${regions.length} regions for ${session.truth.length} lines; DER 1 pass ${pct(diarizationErrorRate(session.truth, once.turns).der).padStart(7)} (${once.clusters.length} speakers), ${DIARIZE_DEFAULTS.passes} passes ${pct(diarizationErrorRate(session.truth, all.turns).der).padStart(7)} (${all.clusters.length})`,
+      `  seed ${seed}: ${regions.length} regions for ${session.truth.length} lines; DER 1 pass ${pct(diarizationErrorRate(session.truth, once.turns).der).padStart(7)} (${once.clusters.length} speakers), ${DIARIZE_DEFAULTS.passes} passes ${pct(diarizationErrorRate(session.truth, all.turns).der).padStart(7)} (${all.clusters.length}); with samples ${pct(diarizationErrorRate(truth, named.turns).der).padStart(7)}, right name ${pct(nameAccuracy(truth, named.turns)).padStart(7)}${named.recounts.length > 0 ? `, counted again for ${named.recounts.flat().join(', ')}` : ''}`,
     );
   }
 }

@@ -220,6 +220,7 @@ export async function speakersOf(run: RunContext, settings: RunSettings, deps: R
       }),
     );
     for (const w of found.warnings) deps.log.warn(w);
+    for (const names of found.recounts) deps.log.info(`Speakers counted again: ${names.join(' and ')} had been heard as another player's voice; their voice samples told them apart`);
     deps.log.info(`Speakers: ${found.summaries.map((s) => `${s.name} (${s.source})`).join(', ') || 'none found'}`);
     return { version: 1, turns: found.turns, summaries: found.summaries, embedder: embedder.description, warnings: found.warnings, seconds: (Date.now() - t0) / 1000 };
   } catch (err) {

@@ -92,26 +92,52 @@ export interface Diarization {
 }
 
 export async function diarize(pcm: PcmFile, regions: readonly SpeechRegion[], embedder: SpeakerEmbedder, options: DiarizeOptions = {}): Promise<Diarization> {
-  const settings = { ...DIARIZE_DEFAULTS, ...options };
+  return clusterSession(await embedSession(pcm, regions, embedder, options), options);
+}
+
+/** The session's speech as window embeddings: the costly half of diarize, which a second clustering reuses. */
+export interface SessionEmbeddings {
+  regions: readonly SpeechRegion[];
+  windows: readonly Window[];
+  /** Row-major [windows × dim]. */
+  raw: Float32Array;
+  dim: number;
+  windowSeconds: number;
+  embedder: string;
+}
+
+export async function embedSession(
+  pcm: PcmFile,
+  regions: readonly SpeechRegion[],
+  embedder: SpeakerEmbedder,
+  options: Pick<DiarizeOptions, 'windows' | 'signal' | 'onProgress'> = {},
+): Promise<SessionEmbeddings> {
   const windowOptions = options.windows ?? DEFAULT_WINDOWS;
   const windows = planWindows(regions, windowOptions, pcm.duration);
   const raw = await embedSessionWindows(pcm, windows, embedder, { signal: options.signal, onProgress: options.onProgress });
   throwIfAborted(options.signal);
+  return { regions, windows, raw, dim: embedder.dim, windowSeconds: windowOptions.seconds, embedder: embedder.description };
+}
+
+/** Who spoke when from the session's embeddings: the passes of clustering, then turns. */
+export function clusterSession(embeddings: SessionEmbeddings, options: DiarizeOptions = {}): Diarization {
+  const settings = { ...DIARIZE_DEFAULTS, ...options };
+  const { regions, windows, raw, dim } = embeddings;
   const minClusters = Math.max(1, options.minSpeakers ?? 1);
   const maxClusters = Math.max(minClusters, options.maxSpeakers ?? Infinity);
 
   let stretches: readonly SpeechRegion[] = regions;
   let homed: readonly Window[] = windows;
-  let space = EmbeddingSpace.fromWindows(raw, homed, embedder.dim);
+  let space = EmbeddingSpace.fromWindows(raw, homed, dim);
   let result: PassResult | undefined;
   for (let pass = 0; pass < Math.max(1, settings.passes); pass++) {
     throwIfAborted(options.signal);
     if (pass > 0) {
       stretches = result!.spans;
       homed = homeWindows(windows, result!.spans);
-      space = EmbeddingSpace.fromWindows(raw, homed, embedder.dim);
+      space = EmbeddingSpace.fromWindows(raw, homed, dim);
     }
-    const points = windows.map((_, i) => space.project(raw.subarray(i * embedder.dim, (i + 1) * embedder.dim)));
+    const points = windows.map((_, i) => space.project(raw.subarray(i * dim, (i + 1) * dim)));
     const { firstRelative, firstMin, ...threshold } = settings.threshold;
     result = clusterPass(
       { regions, windows, stretches, homed, points },
@@ -123,7 +149,7 @@ export async function diarize(pcm: PcmFile, regions: readonly SpeechRegion[], em
         maxItems: settings.maxItems,
         minItemSeconds: settings.minItemSeconds,
         minClusterSeconds: settings.minClusterSeconds,
-        windowSeconds: windowOptions.seconds,
+        windowSeconds: embeddings.windowSeconds,
         switchCost: settings.switchCost,
         resegmentIterations: 2,
       },
@@ -136,5 +162,5 @@ export async function diarize(pcm: PcmFile, regions: readonly SpeechRegion[], em
     weight: result!.centroids[label]!.weight,
     seconds: turns.filter((t) => t.speaker === cluster).reduce((sum, t) => sum + (t.end - t.start), 0),
   }));
-  return { turns, clusters, space, threshold: result!.threshold, windows: windows.length, embedder: embedder.description };
+  return { turns, clusters, space, threshold: result!.threshold, windows: windows.length, embedder: embeddings.embedder };
 }

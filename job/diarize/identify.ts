@@ -54,7 +54,7 @@ export function identifySpeakers(
   options: IdentifyOptions,
 ): Identification {
   const names = new Map<string, SpeakerName>(clusters.map((c) => [c.cluster, { name: c.cluster, source: 'unmatched' }]));
-  const voices = profiles.filter((p) => p.embeddings.length > 0).map((p) => ({ profile: p, centroid: options.space.project(meanOf(p.embeddings)) }));
+  const voices = profiles.filter((p) => p.embeddings.length > 0).map((p) => ({ profile: p, centroid: profileCentroid(p, options.space) }));
   const distances = clusters.map((c) => voices.map((v) => voiceDistance(c.centroid, c.weight, v.centroid, v.profile.weight)));
   const margins = distances.map((row) => row.map((d) => Math.max(0, options.maxDistance - d)));
   for (const [ci, vi] of bestAssignment(margins)) {
@@ -75,6 +75,11 @@ export function identifySpeakers(
   }
   const unmatched = [...names].filter(([, n]) => n.source === 'unmatched').map(([label]) => label);
   return { names, unmatched, warnings };
+}
+
+/** A speaker's samples as one point of the session's embedding space. */
+export function profileCentroid(profile: VoiceProfile, space: EmbeddingSpace): Float64Array {
+  return space.project(meanOf(profile.embeddings));
 }
 
 function meanOf(rows: readonly Float32Array[]): Float64Array {

@@ -1,10 +1,11 @@
 import { speakerName, type SessionContext } from '../../lib/contracts/context.js';
 import type { PcmFile } from '../audio/pcm.js';
-import { diarize, type Diarization } from '../diarize/diarize.js';
+import { clusterSession, embedSession, type Diarization, type SessionEmbeddings } from '../diarize/diarize.js';
+import { namesHold, sampleNamed, unheardSamples } from '../diarize/fused.js';
 import { identifySpeakers, type SpeakerName } from '../diarize/identify.js';
 import { speakerSummaries } from '../diarize/summary.js';
 import { nameTurns, type Turn } from '../diarize/turns.js';
-import { loadVoiceSamples, type ReadSample, type SampleProblem } from '../diarize/voice-samples.js';
+import { loadVoiceSamples, type ReadSample, type SampleProblem, type VoiceSamples } from '../diarize/voice-samples.js';
 import type { SpeakerEmbedder } from '../engines/embedder.js';
 import type { SpeechRegion } from '../engines/vad.js';
 import type { SpeakerSummary } from '../transcript.js';
@@ -32,6 +33,8 @@ export interface SpeakersResult {
   /** Clusters that kept their SPKn label. */
   unmatched: string[];
   warnings: string[];
+  /** Players whose voice a recount separated from another's (see separateFusedVoices), per recount. */
+  recounts: string[][];
 }
 
 /**
@@ -39,14 +42,51 @@ export interface SpeakersResult {
  * other tasks transcribe (the lines are assigned to these turns at the finish).
  */
 export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion[], embedder: SpeakerEmbedder, options: SpeakersOptions): Promise<SpeakersResult> {
-  const diarization = await diarize(pcm, regions, embedder, { ...speakerBounds(options.hints, options.context), signal: options.signal, onProgress: options.onProgress });
-  const identity = await identifySessionSpeakers(diarization, options.context, options.readSample, embedder);
+  const bounds = speakerBounds(options.hints, options.context);
+  const embeddings = await embedSession(pcm, regions, embedder, { signal: options.signal, onProgress: options.onProgress });
+  const samples = await loadVoiceSamples(options.context, options.readSample, embedder);
+  const first = clusterSession(embeddings, { ...bounds, signal: options.signal });
+  const { diarization, recounts } = separateFusedVoices(embeddings, first, options.context, samples, bounds, options.signal);
+  const identity = nameSessionSpeakers(diarization, options.context, samples);
   return {
     summaries: speakerSummaries(identity.turns, identity.names),
     turns: identity.turns,
     unmatched: identity.unmatched,
     warnings: identity.warnings,
+    recounts,
   };
+}
+
+/**
+ * Where a voice sample is heard in the session but names no cluster (two players fused into one voice: see
+ * job/diarize/fused.ts), the speakers are counted again with one more, from the same embeddings, as long as the
+ * bounds allow, the recount names more clusters from samples, and each of those clusters is nearer its own sample
+ * than any other. Returns the diarization kept and the names of the players each recount brought back.
+ */
+export function separateFusedVoices(
+  embeddings: SessionEmbeddings,
+  diarization: Diarization,
+  context: SessionContext,
+  samples: VoiceSamples,
+  bounds: { minSpeakers?: number; maxSpeakers?: number },
+  signal?: AbortSignal,
+): { diarization: Diarization; recounts: string[][] } {
+  let kept = diarization;
+  let names = nameSessionSpeakers(kept, context, samples).names;
+  const recounts: string[][] = [];
+  for (let round = 0; round < samples.profiles.length; round++) {
+    const unheard = unheardSamples(kept, names, samples.profiles, kept.threshold);
+    const count = kept.clusters.length + 1;
+    if (unheard.length === 0 || count > (bounds.maxSpeakers ?? Infinity)) break;
+    const again = clusterSession(embeddings, { ...bounds, minSpeakers: Math.max(bounds.minSpeakers ?? 1, count), signal });
+    const named = nameSessionSpeakers(again, context, samples).names;
+    if (sampleNamed(named) <= sampleNamed(names) || !namesHold(again, named, samples.profiles)) break;
+    const before = new Set([...names.values()].map((n) => n.speakerId));
+    recounts.push([...named.values()].filter((n) => n.source === 'voice-sample' && !before.has(n.speakerId)).map((n) => n.name));
+    kept = again;
+    names = named;
+  }
+  return { diarization: kept, recounts };
 }
 
 /**
@@ -79,7 +119,12 @@ export async function identifySessionSpeakers(
   embedder: SpeakerEmbedder,
   options: { maxDistance?: number } = {},
 ): Promise<SpeakerIdentity> {
-  const { profiles, problems } = await loadVoiceSamples(context, readSample, embedder);
+  return nameSessionSpeakers(diarization, context, await loadVoiceSamples(context, readSample, embedder), options);
+}
+
+/** identifySessionSpeakers with the voice samples already loaded. Pure. */
+export function nameSessionSpeakers(diarization: Diarization, context: SessionContext, samples: VoiceSamples, options: { maxDistance?: number } = {}): SpeakerIdentity {
+  const { profiles, problems } = samples;
   const sole = context.speakers.length === 1 ? context.speakers[0]! : undefined;
   const identification = identifySpeakers(diarization.clusters, profiles, context.overrides.speakers, {
     space: diarization.space,
