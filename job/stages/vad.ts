@@ -20,17 +20,30 @@ export async function detectSpeech(
   const gain = normalisingGain(levelDb);
   const probs = await vad.probabilities(pcm, { gain, signal: options.signal, onProgress: options.onProgress });
   const found = speechRegions(probs, vad.frameSeconds, { ...DEFAULT_VAD_OPTIONS, threshold: options.threshold });
-  const { kept, faint } = setAsideFaint(found, levels, vad.frameSeconds, levelDb, options.faintDb ?? DEFAULT_FAINT_DB);
+  const { kept, faint } = setAsideFaint(found, levels, vad.frameSeconds, speechLevelIn(found, levels, vad.frameSeconds), options.faintDb ?? DEFAULT_FAINT_DB);
   return { regions: kept, faint, levelDb, gainDb: 20 * Math.log10(gain) };
 }
 
 /** The session's speech level: the loud moments (job/audio/level.ts). */
 const SPEECH_PERCENTILE = 0.95;
+
+/**
+ * The level of the speech the model found: the loud moments of its regions only, so that loud sounds that are not
+ * speech (music, a coffee machine, dice on the table) do not raise the bar faint talk is judged against.
+ */
+export function speechLevelIn(regions: readonly SpeechRegion[], levels: Float32Array, frameSeconds: number): number {
+  const inSpeech = new Float32Array(levels.length).fill(NaN);
+  for (const r of regions) {
+    const to = Math.min(levels.length, Math.round(r.end / frameSeconds));
+    for (let i = Math.max(0, Math.round(r.start / frameSeconds)); i < to; i++) inSpeech[i] = levels[i]!;
+  }
+  return levelOf(inSpeech, SPEECH_PERCENTILE);
+}
 /** A region's own level: its loud frames, so that the pauses inside it and its padding do not count. */
 const REGION_PERCENTILE = 0.9;
 
 /**
- * Regions whose level is `faintDb` or more under the session's speech are set aside: talk far behind the table (the
+ * Regions whose level is `faintDb` or more under the session's speech (`speechLevelDb`, see speechLevelIn) are set aside: talk far behind the table (the
  * next room, a TV, the next table in a bar) that Silero rightly hears as speech once the level is raised, and that
  * Whisper would transcribe as lines nobody at the table said. Measured on the real meetings of ../shared/real-speech
  * (bench/speakers.bench.ts): the speech of the table lies within 15 dB of the session's level, a far conversation

@@ -98,6 +98,20 @@ test('a voice 15 dB under the table (a player far from the phone) is speech of t
   assert.ok(covers(found.regions, from, to));
 });
 
+test('loud sounds that are not speech (a coffee machine 30 dB over the voices) do not make the table faint', async () => {
+  // The session at -35 dBFS, then 12 s of broadband noise at -5 dBFS: a fifth of the audio, so the loud moments of
+  // the whole file are the machine, not the voices.
+  const quiet = Int16Array.from(session.pcm, (x) => Math.round(x * 0.1));
+  const mulberry = (seed: number) => () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const noise = mulberry(7);
+  const machine = Int16Array.from({ length: 12 * 16000 }, () => Math.round(noise() * 32768 * 0.56 * 1.7));
+  const path = join(scratchDir(), 'faint-machine.pcm');
+  writeFileSync(path, Buffer.from(Int16Array.from([...quiet, ...machine]).buffer));
+  const found = await detect(path);
+  assert.deepEqual(found.faint, []);
+  for (const line of session.truth) assert.ok(covers(found.regions, line.start, line.end), `line at ${line.start.toFixed(1)} s kept`);
+});
+
 test('frameLevels: one level per 32 ms frame, digital silence NaN', async () => {
   const samples = new Int16Array(512 * 3 + 100);
   samples.fill(3277, 0, 512); // 0.1 of full scale: -20 dBFS
