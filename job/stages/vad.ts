@@ -39,13 +39,14 @@ export function speechLevelIn(regions: readonly SpeechRegion[], levels: Float32A
   }
   return levelOf(inSpeech, SPEECH_PERCENTILE);
 }
+
 /** A region's own level: its loud frames, so that the pauses inside it and its padding do not count. */
 const REGION_PERCENTILE = 0.9;
 
 /**
- * Regions whose level is `faintDb` or more under the session's speech (`speechLevelDb`, see speechLevelIn) are set aside: talk far behind the table (the
- * next room, a TV, the next table in a bar) that Silero rightly hears as speech once the level is raised, and that
- * Whisper would transcribe as lines nobody at the table said. Measured on the real meetings of ../shared/real-speech
+ * Regions whose level is `faintDb` or more under the session's speech (`speechLevelDb`, see speechLevelIn) are set
+ * aside: talk far behind the table (the next room, a TV, the next table in a bar) that Silero rightly hears as speech
+ * once the level is raised, and that Whisper would transcribe as lines nobody at the table said. Measured on the real meetings of ../shared/real-speech
  * (bench/speakers.bench.ts): the speech of the table lies within 15 dB of the session's level, a far conversation
  * 27 to 32 dB under it (3.5 s of false alarm in one excerpt, DER 27.9 % → 25.4 %); 25 dB leaves a player who sits
  * far from the phone (15 dB quieter, see test/job/diarize/level.test.ts) 10 dB of margin. `levels` are per-frame
