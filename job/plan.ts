@@ -21,6 +21,7 @@ import { detectSpeech, speechSeconds } from './stages/vad.js';
 import type { SkippedFile } from './transcript.js';
 import { planTracks } from './tracks/plan.js';
 import { roundTo } from './round.js';
+import { mergeSpans } from './spans.js';
 import type { SessionContext } from '../lib/contracts/context.js';
 
 /**
@@ -247,13 +248,8 @@ export function faintTalk(faint: readonly SpeechRegion[], faintDb: number): stri
   const seconds = speechSeconds(faint);
   if (seconds < FAINT_WARNING_SECONDS) return undefined;
   const wider = Math.min(120, faintDb + 15);
-  // Murmurs less than half a minute apart are one far conversation: where it lies, not each breath of it.
-  const stretches: Array<{ start: number; end: number }> = [];
-  for (const r of faint) {
-    const last = stretches.at(-1);
-    if (last && r.start - last.end < 30) last.end = r.end;
-    else stretches.push({ start: r.start, end: r.end });
-  }
+  // Murmurs half a minute apart or less are one far conversation: where it lies, not each breath of it.
+  const stretches = mergeSpans(faint, 30);
   const at = stretches.slice(0, 5).map((r) => `${clock(r.start)}–${clock(r.end)}`).join(', ') + (stretches.length > 5 ? '…' : '');
   return (
     `${Math.round(seconds)} s of faint speech, ${faintDb} dB or more under the voices at the table (at ${at}), was left out as ` +

@@ -1,6 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import type { SpeechRegion } from '../engines/vad.js';
 import type { Removal, Segment, SpeakerTurn, Word } from '../transcript.js';
+import { mergeSpans } from '../spans.js';
 import { foldText } from './fold.js';
 
 /**
@@ -118,13 +119,8 @@ export function loopSpans(lines: ReadonlyArray<Pick<Segment, 'start' | 'end' | '
     if (isLoopingRun(run)) spans.push({ start: run[0]!.start, end: run[run.length - 1]!.end });
     else for (const s of run) if (repeatedRun(words_(s.text)) || tooRepetitive(s.text)) spans.push({ start: s.start, end: s.end });
   }
-  const merged: Array<{ start: number; end: number }> = [];
-  for (const span of spans.sort((a, b) => a.start - b.start)) {
-    const last = merged[merged.length - 1];
-    if (last && span.start <= last.end + 1) last.end = Math.max(last.end, span.end);
-    else merged.push({ ...span });
-  }
-  return merged;
+  // Spans less than a second apart are one stretch to transcribe again.
+  return mergeSpans(spans, 1);
 }
 
 /** A run of the same line is a loop from three lines (five when the line has one or two words). */

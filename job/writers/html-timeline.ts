@@ -1,3 +1,4 @@
+import { mergeSpans } from '../spans.js';
 import { clock, type Marker } from '../transcript.js';
 import { escapeHtml } from './html-text.js';
 
@@ -35,18 +36,6 @@ export function timelineHtml(lanes: readonly Lane[], markers: readonly Marker[],
   const names = lanes.map((l) => `<li style="--c:${l.colour}">${escapeHtml(l.name)}</li>`).join('');
   const axis = ticks(duration).map((t) => `<span style="left:${num((100 * t) / width)}%">${clock(t)}</span>`).join('');
   return `<div class="tl"><ul class="tl-names" style="--lane:${LANE * 1.8}px">${names}</ul><div class="tl-plot">${svg}<div class="tl-axis">${axis}</div></div></div>`;
-}
-
-/** Spans in time order, those closer than `gap` joined. */
-export function mergeSpans(spans: ReadonlyArray<{ start: number; end: number }>, gap: number): Array<{ start: number; end: number }> {
-  const sorted = spans.filter((s) => s.end >= s.start).sort((a, b) => a.start - b.start);
-  const out: Array<{ start: number; end: number }> = [];
-  for (const s of sorted) {
-    const last = out.at(-1);
-    if (last && s.start - last.end <= gap) last.end = Math.max(last.end, s.end);
-    else out.push({ start: s.start, end: s.end });
-  }
-  return out;
 }
 
 const STEPS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { renderHtml, jsonForScript } from '../../../job/writers/html.js';
 import { markedHtml, nameFinder, placeCorrections } from '../../../job/writers/html-text.js';
-import { mergeSpans } from '../../../job/writers/html-timeline.js';
+import { mergeSpans } from '../../../job/spans.js';
 import { contentTypeFor, FORMATS, getWriter, renderAll } from '../../../job/writers/index.js';
 import { OUTPUT_FORMATS, parseJobConfig } from '../../../lib/config/job.js';
 import { LONG_GLOSSARY, longTranscript } from '../../support/long-transcript.js';
