@@ -1,4 +1,5 @@
 import type { Recap, RecapEntry, RecapEvent, RecapQuote, Segment } from '../transcript.js';
+import { foldText } from '../stages/fold.js';
 import type { RecapDraft } from './answer.js';
 
 /**
@@ -35,7 +36,7 @@ export function verifyRecap(draft: RecapDraft, transcript: { duration: number; s
   const index = new TranscriptIndex(transcript.segments);
   const quotes: RecapQuote[] = [];
   for (const q of draft.quotes) {
-    if (!normalise(q.text)) continue;
+    if (!foldText(q.text)) continue;
     const t = readTime(q.time);
     if (!within(t)) {
       dropped.times++;
@@ -46,7 +47,7 @@ export function verifyRecap(draft: RecapDraft, transcript: { duration: number; s
       dropped.quotes++;
       continue;
     }
-    if (quotes.some((k) => normalise(k.text) === normalise(q.text))) continue;
+    if (quotes.some((k) => foldText(k.text) === foldText(q.text))) continue;
     quotes.push({ time: found.start, ...(found.speaker ? { speaker: found.speaker } : {}), text: q.text });
   }
   quotes.sort((a, b) => a.time - b.time);
@@ -80,21 +81,11 @@ export function readTime(value: string | number): number | undefined {
   return undefined;
 }
 
-/** Lower case, no accents, punctuation and spacing reduced to single spaces: "Où est-il ?!" → "ou est il". */
-export function normalise(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
-
 function entries(list: RecapDraft['characters']): RecapEntry[] {
   const seen = new Set<string>();
   const out: RecapEntry[] = [];
   for (const e of list) {
-    const key = normalise(e.name);
+    const key = foldText(e.name);
     if (!key || seen.has(key)) continue;
     seen.add(key);
     out.push({ name: e.name, ...(e.note ? { note: e.note } : {}) });
@@ -110,11 +101,11 @@ class TranscriptIndex {
   private readonly items: Array<{ start: number; end: number; speaker?: string; text: string }>;
 
   constructor(segments: readonly Segment[]) {
-    this.items = segments.map((s) => ({ start: s.start, end: s.end, speaker: s.speaker, text: normalise(s.text) })).filter((s) => s.text);
+    this.items = segments.map((s) => ({ start: s.start, end: s.end, speaker: s.speaker, text: foldText(s.text) })).filter((s) => s.text);
   }
 
   find(quote: string, time: number, window: number): { start: number; speaker?: string } | undefined {
-    const wanted = normalise(quote);
+    const wanted = foldText(quote);
     const near = this.items.filter((s) => s.end >= time - window && s.start <= time + window);
     let joined = '';
     const starts: number[] = [];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalise, QUOTE_WINDOW_SECONDS, readTime, verifyRecap } from '../../../job/recap/verify.js';
+import { foldText } from '../../../job/stages/fold.js';
+import { QUOTE_WINDOW_SECONDS, readTime, verifyRecap } from '../../../job/recap/verify.js';
 import type { RecapDraft } from '../../../job/recap/answer.js';
 import type { Segment } from '../../../job/transcript.js';
 
@@ -65,8 +66,8 @@ describe('recap checks', () => {
     assert.equal(readTime(''), undefined);
   });
 
-  it('normalises the way French is written and misheard', () => {
-    assert.equal(normalise("  Où est-il ?! L'ÉPÉE…"), 'ou est il l epee');
+  it('compares text folded the way French is written and misheard (the glossary\'s foldText)', () => {
+    assert.equal(foldText("  Où est-il ?! L'ÉPÉE…"), 'ou est il l epee');
   });
 
   it('lists each character, place and item once', () => {
