@@ -29,7 +29,7 @@ export function renderMarkdown(t: Transcript, options: MarkdownOptions = {}): st
   let m = 0;
   const note = () => {
     const marker = markers[m++]!;
-    out.push(`> **Note** [${clock(Math.floor(marker.time))}] ${escapeMarkdown(marker.text.replace(/\s+/g, ' ').trim())}`, '');
+    out.push(`> **Note** [${clock(Math.floor(marker.time))}] ${markdownLine(marker.text)}`, '');
   };
   for (const turn of turns) {
     while (m < markers.length && markers[m]!.time <= turn.start) note();
@@ -63,4 +63,14 @@ export function escapeMarkdown(text: string): string {
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
+}
+
+/** Text that must stay on one line of Markdown (a note, a list item): its spacing collapsed, then escaped. */
+export function markdownLine(text: string): string {
+  return escapeMarkdown(text.replace(/\s+/g, ' ').trim());
+}
+
+/** The same, for a table cell: its pipes escaped too. */
+export function markdownCell(text: string): string {
+  return escapeCell(markdownLine(text));
 }

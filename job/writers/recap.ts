@@ -1,5 +1,5 @@
 import { clock, type Recap, type RecapEntry } from '../transcript.js';
-import { escapeMarkdown } from './md.js';
+import { markdownLine as md } from './md.js';
 
 /**
  * recap.md: the session's recap for the group, in the language it is written in (French or English headings; other
@@ -59,8 +59,4 @@ export function renderRecapMarkdown(session: string, recap: Recap): string {
 
 function entry(e: RecapEntry): string {
   return `- **${md(e.name)}**${e.note ? ` — ${md(e.note)}` : ''}`;
-}
-
-function md(text: string): string {
-  return escapeMarkdown(text.replace(/\s+/g, ' ').trim());
 }

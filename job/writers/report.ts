@@ -1,6 +1,6 @@
 import { clock } from '../transcript.js';
 import { LOW_CONFIDENCE_LOGPROB, type Report } from '../report.js';
-import { escapeMarkdown } from './md.js';
+import { markdownCell as cell, markdownLine as md } from './md.js';
 import { SPEAKER_MODEL_HINT } from '../engines/speaker-model.js';
 
 /**
@@ -208,12 +208,4 @@ function languageSummary(r: Report): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function md(text: string): string {
-  return escapeMarkdown(text.replace(/\s+/g, ' ').trim());
-}
-
-function cell(text: string): string {
-  return md(text).replace(/\|/g, '\\|');
 }
