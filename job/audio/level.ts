@@ -22,14 +22,19 @@ export async function speechLevel(pcm: PcmFile, percentile = 0.95): Promise<numb
 export async function frameLevels(pcm: PcmFile): Promise<Float32Array> {
   const out = new Float32Array(Math.floor(pcm.samples / FRAME));
   for (let at = 0; at < out.length * FRAME; at += FRAME * BLOCK_FRAMES) {
-    const block = await pcm.readSamples(at, Math.min(out.length * FRAME, at + FRAME * BLOCK_FRAMES));
-    for (let f = 0; f + FRAME <= block.length; f += FRAME) {
-      let sum = 0;
-      for (let i = f; i < f + FRAME; i++) sum += block[i]! * block[i]!;
-      out[(at + f) / FRAME] = sum === 0 ? NaN : 10 * Math.log10(sum / FRAME / (INT16_SCALE * INT16_SCALE));
-    }
+    frameLevelsOf(await pcm.readSamples(at, Math.min(out.length * FRAME, at + FRAME * BLOCK_FRAMES)), out, at / FRAME);
   }
   return out;
+}
+
+/** The levels of the whole frames of `samples`, written into `into` from frame `at` (a new array by default). Pure. */
+export function frameLevelsOf(samples: Int16Array, into = new Float32Array(Math.floor(samples.length / FRAME)), at = 0): Float32Array {
+  for (let f = 0; f + FRAME <= samples.length; f += FRAME) {
+    let sum = 0;
+    for (let i = f; i < f + FRAME; i++) sum += samples[i]! * samples[i]!;
+    into[at + f / FRAME] = sum === 0 ? NaN : 10 * Math.log10(sum / FRAME / (INT16_SCALE * INT16_SCALE));
+  }
+  return into;
 }
 
 /**

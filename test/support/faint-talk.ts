@@ -2,7 +2,7 @@
  * Talk far behind the table, for the VAD stage's faint-speech tests: a voice none of the players have, put after a
  * session at a chosen level relative to the session's own speech (measured the way the job measures it).
  */
-import { levelOf } from '../../job/audio/level.js';
+import { frameLevelsOf, levelOf } from '../../job/audio/level.js';
 import { voiceSample, type RpgSpeaker } from './rpg-session.js';
 
 const STRANGER: RpgSpeaker = { id: 'tv', name: 'TV', voice: { voice: 'en+m2', pitch: 50, speed: 165 }, lang: 'en' };
@@ -22,11 +22,5 @@ export function appendFaint(pcm: Int16Array, talk: Int16Array, db: number): { pc
 }
 
 function level(pcm: Int16Array): number {
-  const levels = new Float32Array(Math.floor(pcm.length / 512));
-  for (let f = 0; f < levels.length; f++) {
-    let sum = 0;
-    for (let i = f * 512; i < (f + 1) * 512; i++) sum += (pcm[i]! / 32768) ** 2;
-    levels[f] = sum === 0 ? NaN : 10 * Math.log10(sum / 512);
-  }
-  return levelOf(levels, 0.95);
+  return levelOf(frameLevelsOf(pcm), 0.95);
 }
