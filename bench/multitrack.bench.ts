@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DEFAULT_FAINT_DB } from '../lib/config/job.js';
 import { wavHeader } from '../job/audio/pcm.js';
 import type { AsrEngine, AsrOptions, AsrResult } from '../job/engines/asr.js';
 import { ffmpegTools } from '../job/engines/ffmpeg.js';
@@ -83,7 +84,7 @@ async function measure(dir: string, kind: string): Promise<void> {
       runId: 'bench',
       language: { primary: 'fr', secondary: undefined, multi: false },
       chunk: { maxSeconds: 900, overlapSeconds: 2 },
-      vad: { threshold: 0.5 },
+      vad: { threshold: 0.5, faintDb: DEFAULT_FAINT_DB },
       beamSize: 1,
       threads: 2,
       formats: ['json'],

@@ -1,6 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_FAINT_DB } from '../lib/config/job.js';
 import { AbortedError, errorMessage, InputError, throwIfAborted } from '../lib/errors.js';
 import { clock } from '../lib/units.js';
 import { condensedRegions, condensePlan, writeCondensedPcm } from './audio/condense.js';
@@ -180,7 +179,7 @@ async function planMixed(run: RunContext, settings: RunSettings, deps: RunDeps, 
       const found = await detectSpeech(pcm, deps.vad, { threshold: settings.vad.threshold, faintDb: settings.vad.faintDb, signal, onProgress: (f) => progress.update(f) });
       // Quiet, far-field recordings are brought to a normal speech level first: the model finds more of them.
       if (found.gainDb > 0) log.info(`Speech level ${found.levelDb.toFixed(1)} dBFS: speech detected with ${found.gainDb.toFixed(1)} dB of gain`);
-      const faint = faintTalk(found.faint, settings.vad.faintDb ?? DEFAULT_FAINT_DB);
+      const faint = faintTalk(found.faint, settings.vad.faintDb);
       if (faint) run.warn(faint);
       return found.regions;
     });

@@ -32,7 +32,7 @@ export interface RunSettings {
   language: { primary: string; secondary: string | undefined; multi: boolean };
   chunk: { maxSeconds: number; overlapSeconds: number };
   /** faintDb: speech this far under the session's is set aside as talk far from the table (stages/vad.ts). */
-  vad: { threshold: number; faintDb?: number };
+  vad: { threshold: number; faintDb: number };
   beamSize: number;
   threads: number;
   formats: OutputFormat[];

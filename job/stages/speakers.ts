@@ -46,8 +46,7 @@ export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion
   const embeddings = await embedSession(pcm, regions, embedder, { signal: options.signal, onProgress: options.onProgress });
   const samples = await loadVoiceSamples(options.context, options.readSample, embedder);
   const first = clusterSession(embeddings, { ...bounds, signal: options.signal });
-  const { diarization, recounts } = separateFusedVoices(embeddings, first, options.context, samples, bounds, options.signal);
-  const identity = nameSessionSpeakers(diarization, options.context, samples);
+  const { identity, recounts } = separateFusedVoices(embeddings, first, options.context, samples, bounds, options.signal);
   return {
     summaries: speakerSummaries(identity.turns, identity.names),
     turns: identity.turns,
@@ -61,7 +60,7 @@ export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion
  * Where a voice sample is heard in the session but names no cluster (two players fused into one voice: see
  * job/diarize/fused.ts), the speakers are counted again with one more, from the same embeddings, as long as the
  * bounds allow, the recount names more clusters from samples, and each of those clusters is nearer its own sample
- * than any other. Returns the diarization kept and the names of the players each recount brought back.
+ * than any other. Returns the names of the diarization kept and the players each recount brought back.
  */
 export function separateFusedVoices(
   embeddings: SessionEmbeddings,
@@ -70,23 +69,23 @@ export function separateFusedVoices(
   samples: VoiceSamples,
   bounds: { minSpeakers?: number; maxSpeakers?: number },
   signal?: AbortSignal,
-): { diarization: Diarization; recounts: string[][] } {
+): { identity: SpeakerIdentity; recounts: string[][] } {
   let kept = diarization;
-  let names = nameSessionSpeakers(kept, context, samples).names;
+  let identity = nameSessionSpeakers(kept, context, samples);
   const recounts: string[][] = [];
   for (let round = 0; round < samples.profiles.length; round++) {
-    const unheard = unheardSamples(kept, names, samples.profiles, kept.threshold);
+    const unheard = unheardSamples(kept, identity.names, samples.profiles, kept.threshold);
     const count = kept.clusters.length + 1;
     if (unheard.length === 0 || count > (bounds.maxSpeakers ?? Infinity)) break;
     const again = clusterSession(embeddings, { ...bounds, minSpeakers: Math.max(bounds.minSpeakers ?? 1, count), signal });
-    const named = nameSessionSpeakers(again, context, samples).names;
-    if (sampleNamed(named) <= sampleNamed(names) || !namesHold(again, named, samples.profiles)) break;
-    const before = new Set([...names.values()].map((n) => n.speakerId));
-    recounts.push([...named.values()].filter((n) => n.source === 'voice-sample' && !before.has(n.speakerId)).map((n) => n.name));
+    const named = nameSessionSpeakers(again, context, samples);
+    if (sampleNamed(named.names) <= sampleNamed(identity.names) || !namesHold(again, named.names, samples.profiles)) break;
+    const before = new Set([...identity.names.values()].map((n) => n.speakerId));
+    recounts.push([...named.names.values()].filter((n) => n.source === 'voice-sample' && !before.has(n.speakerId)).map((n) => n.name));
     kept = again;
-    names = named;
+    identity = named;
   }
-  return { diarization: kept, recounts };
+  return { identity, recounts };
 }
 
 /**

@@ -162,7 +162,7 @@ test('no speech found: no ASR at all, an empty transcript, and the report says w
   writeFileSync(join(input, 'room.wav'), wavBytes(noise));
   const asr = new ScriptedAsr();
   const d = deps('silence', input, { asr, embedder: new SpectralEmbedder() });
-  const outcome = await runSession({ ...settings, formats: ['json', 'md'], vad: { threshold: 0.6 } }, d);
+  const outcome = await runSession({ ...settings, formats: ['json', 'md'], vad: { ...settings.vad, threshold: 0.6 } }, d);
   assert.equal(asr.calls.length, 0, 'nothing was given to Whisper');
   assert.deepEqual(outcome.transcript.segments, []);
   assert.equal(outcome.speechSeconds, 0);
