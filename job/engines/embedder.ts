@@ -16,6 +16,11 @@ export interface SpeakerEmbedder {
   embedWindows?(samples: Float32Array, windows: ReadonlyArray<readonly [number, number]>): Promise<Float32Array[]>;
 }
 
+/** The engine that ran is the model-free one (job/engines/embedder-spectral.ts), from its description. */
+export function isModelFree(description: string): boolean {
+  return /model-free/.test(description);
+}
+
 /** Embeds windows of `samples` through the engine's shared path when it has one, else one window at a time. */
 export async function embedWindows(
   embedder: SpeakerEmbedder,

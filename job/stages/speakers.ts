@@ -2,11 +2,13 @@ import { speakerName, type SessionContext } from '../../lib/contracts/context.js
 import type { PcmFile } from '../audio/pcm.js';
 import { clusterSession, embedSession, type Diarization, type SessionEmbeddings } from '../diarize/diarize.js';
 import { namesHold, sampleNamed, unheardSamples } from '../diarize/fused.js';
+import { rosterWarnings } from '../diarize/roster.js';
 import { identifySpeakers, type SpeakerName } from '../diarize/identify.js';
 import { speakerSummaries } from '../diarize/summary.js';
 import { nameTurns, type Turn } from '../diarize/turns.js';
 import { loadVoiceSamples, type ReadSample, type SampleProblem, type VoiceSamples } from '../diarize/voice-samples.js';
-import type { SpeakerEmbedder } from '../engines/embedder.js';
+import { isModelFree, type SpeakerEmbedder } from '../engines/embedder.js';
+import { SPEAKER_MODEL_HINT } from '../engines/speaker-model.js';
 import type { SpeechRegion } from '../engines/vad.js';
 import type { SpeakerSummary } from '../transcript.js';
 
@@ -47,11 +49,19 @@ export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion
   const samples = await loadVoiceSamples(options.context, options.readSample, embedder);
   const first = clusterSession(embeddings, { ...bounds, signal: options.signal });
   const { identity, recounts } = separateFusedVoices(embeddings, first, options.context, samples, bounds, options.signal);
+  const sampled = new Set(samples.profiles.filter((p) => p.embeddings.length > 0).map((p) => p.speakerId));
+  const roster = rosterWarnings({
+    listed: options.context.speakers.map((s) => ({ id: s.id, name: speakerName(s), hasSample: sampled.has(s.id) })),
+    names: identity.names,
+    hints: options.hints,
+    modelFree: isModelFree(embedder.description),
+    modelHint: SPEAKER_MODEL_HINT,
+  });
   return {
     summaries: speakerSummaries(identity.turns, identity.names),
     turns: identity.turns,
     unmatched: identity.unmatched,
-    warnings: identity.warnings,
+    warnings: [...identity.warnings, ...roster],
     recounts,
   };
 }

@@ -1,6 +1,7 @@
 import { clock } from '../transcript.js';
 import { LOW_CONFIDENCE_LOGPROB, type Report } from '../report.js';
 import { markdownCell as cell, markdownLine as md } from './md.js';
+import { isModelFree } from '../engines/embedder.js';
 import { SPEAKER_MODEL_HINT } from '../engines/speaker-model.js';
 
 /**
@@ -177,7 +178,7 @@ function details(r: Report): string[] {
   for (const s of r.stages) out.push(`| ${s.stage} | ${s.seconds.toFixed(1)} |`);
   out.push('', '### Engines', '', `- ASR: ${md(r.engines.asr)}`, `- VAD: ${md(r.engines.vad)}`);
   if (r.engines.embedder) out.push(`- Speaker embeddings: ${md(r.engines.embedder)}`);
-  if (r.engines.embedder && /model-free/.test(r.engines.embedder)) {
+  if (r.engines.embedder && isModelFree(r.engines.embedder)) {
     out.push('', `The model-free speaker embedder tells generated and close-miked voices apart but confuses real voices recorded from the middle of a table; for the neural one (what the cloud image uses), ${SPEAKER_MODEL_HINT}.`);
   }
   return out;

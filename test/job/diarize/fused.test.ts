@@ -51,6 +51,7 @@ for (const seed of [2, 5]) {
     t.diagnostic(`DER ${(100 * r.der).toFixed(1)} %, names ${(100 * r.named).toFixed(1)} %, recounts ${JSON.stringify(r.found.recounts)}`);
     assert.deepEqual(r.names, all);
     assert.ok(r.found.recounts.length >= 1, 'a recount separated a fused voice');
+    assert.deepEqual(r.found.warnings, [], 'every listed player has lines: the report has nothing to say');
     assert.ok(r.der <= 0.02, `DER ${(100 * r.der).toFixed(1)} %`);
     assert.ok(r.named >= 0.95, `right name on ${(100 * r.named).toFixed(1)} %`);
   });
@@ -61,6 +62,9 @@ test('a player who did not come is not invented, though a fused voice is separat
   const r = await speakers(1, 'absent', { speakers: present });
   t.diagnostic(`DER ${(100 * r.der).toFixed(1)} %, names ${(100 * r.named).toFixed(1)} %, recounts ${JSON.stringify(r.found.recounts)}`);
   assert.deepEqual(r.names, present.map((s) => s.name).sort());
+  // The report says who has no line, and that nothing is to be done if they were away.
+  assert.equal(r.found.warnings.length, 1);
+  assert.match(r.found.warnings[0]!, /^Only 3 voices were told apart in this session, but context\.yaml lists 4 speakers: no line is named after Léa\..*If Léa was not at this session, there is nothing to do\.$/);
   assert.ok(r.der <= 0.02, `DER ${(100 * r.der).toFixed(1)} %`);
   assert.ok(r.named >= 0.95, `right name on ${(100 * r.named).toFixed(1)} %`);
 });
@@ -86,6 +90,7 @@ for (const [seed, pitch] of [
       assert.deepEqual(found.summaries.map((s) => s.name).sort(), all);
       assert.deepEqual(found.recounts, []);
       assert.ok(nameAccuracy(truth, found.turns) >= 0.98);
+      assert.ok(found.warnings.some((w) => /no line is named after Zoé\./.test(w)), 'the report names the listed player without a line');
     } finally {
       await pcm.close();
     }
@@ -96,6 +101,7 @@ test('no recount beyond max_speakers, and none without voice samples', async () 
   const bounded = await speakers(2, 'bounded', { max: 2 });
   assert.deepEqual(bounded.found.recounts, []);
   assert.equal(bounded.found.summaries.length, 2);
+  assert.ok(!bounded.found.warnings.some((w) => /told apart/.test(w)), 'two voices is what max_speakers asked');
   const bare = await speakers(2, 'bare', { ctx: SessionContextSchema.parse({}) });
   assert.deepEqual(bare.found.recounts, []);
 });

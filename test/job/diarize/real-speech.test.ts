@@ -18,7 +18,9 @@ import { PcmFile } from '../../../job/audio/pcm.js';
 import { diarize } from '../../../job/diarize/diarize.js';
 import { SpectralEmbedder } from '../../../job/engines/embedder-spectral.js';
 import { SileroVad } from '../../../job/engines/silero-vad.js';
+import { identifyTurns } from '../../../job/stages/speakers.js';
 import { detectSpeech } from '../../../job/stages/vad.js';
+import { SessionContextSchema } from '../../../lib/contracts/context.js';
 import { diarizationErrorRate, type LabelledTurn } from '../../support/der.js';
 import { excerptPcm, realExcerpts, realSpeechAvailable, REAL_SPEECH_DIR, unionSeconds } from '../../support/real-speech.js';
 import { requires } from '../../support/requires.js';
@@ -96,4 +98,28 @@ test('diarization of real meetings with the model-free embedder: DER measured (c
   const der = (missed + falseAlarm + confusion) / total;
   t.diagnostic(`all: DER ${(der * 100).toFixed(1)} % (missed ${((100 * missed) / total).toFixed(1)}, false alarm ${((100 * falseAlarm) / total).toFixed(1)}, confusion ${((100 * confusion) / total).toFixed(1)})`);
   assert.ok(der <= 0.3, `DER ${(der * 100).toFixed(1)} %`);
+});
+
+test('a real meeting heard as fewer voices than context.yaml lists: the report says so and what to do', async (t) => {
+  if (!requires(t, available || undefined, what)) return;
+  // trn08: four people, heard as one voice by the model-free embedder.
+  const x = realExcerpts().find((e) => e.name === 'trn08')!;
+  const people = [...new Set(x.reference.map((r) => r.speaker))];
+  const context = SessionContextSchema.parse({ speakers: people.map((name, i) => ({ id: `p${i + 1}`, name })) });
+  const pcm = await PcmFile.open(await excerptPcm(x));
+  try {
+    const { regions } = await detectSpeech(pcm, await SileroVad.create(), { threshold: 0.5 });
+    const found = await identifyTurns(pcm, regions, new SpectralEmbedder(), { hints: { min: undefined, max: undefined }, context, readSample: () => assert.fail('no samples') });
+    t.diagnostic(found.warnings.join(' | '));
+    const voices = new Set(found.turns.map((r) => r.speaker)).size;
+    assert.ok(voices < people.length, `${voices} voices told apart`);
+    const warning = found.warnings.find((w) => w.startsWith(`Only ${voices} voice`));
+    assert.ok(warning, 'the report warns');
+    assert.match(warning, /but context\.yaml lists 4 speakers/);
+    assert.match(warning, /use the neural speaker model/);
+    assert.match(warning, /add a voice sample for MEE089, FEE087, FEE088 and MEO086/, 'none of them has one');
+    assert.doesNotMatch(warning, /min_speakers/, 'forced to 4, the model-free embedder mixes these voices up more');
+  } finally {
+    await pcm.close();
+  }
 });

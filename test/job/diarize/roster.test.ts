@@ -1,0 +1,79 @@
+/**
+ * The voices told apart against the players context.yaml lists (job/diarize/roster.ts): when they do not add up, the
+ * report says so, names who has no line, and says what to change. Pure cases here; the speakers stage on generated
+ * sessions in fused.test.ts, and on a real meeting in real-speech.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SpeakerName } from '../../../job/diarize/identify.js';
+import { rosterWarnings, type RosterInput } from '../../../job/diarize/roster.js';
+
+const players = [
+  { id: 'alice', name: 'Alice', hasSample: true },
+  { id: 'bob', name: 'Bob', hasSample: false },
+  { id: 'chloe', name: 'Chloé', hasSample: true },
+  { id: 'david', name: 'David', hasSample: false },
+];
+const bySample = (cluster: string, id: string, name: string): [string, SpeakerName] => [cluster, { name, source: 'voice-sample', speakerId: id }];
+const unnamed = (cluster: string): [string, SpeakerName] => [cluster, { name: cluster, source: 'unmatched' }];
+
+function warn(entries: Array<[string, SpeakerName]>, over: Partial<RosterInput> = {}): string[] {
+  return rosterWarnings({ listed: players, names: new Map(entries), hints: { min: undefined, max: undefined }, modelFree: true, modelHint: 'run `make model`', ...over });
+}
+
+test('one voice for four players: says so, names who has no line, and what to do (neural model, samples)', () => {
+  const [w, ...rest] = warn([bySample('SPK1', 'alice', 'Alice')]);
+  assert.deepEqual(rest, []);
+  assert.match(w!, /^Only 1 voice was told apart in this session, but context\.yaml lists 4 speakers: no line is named after Bob, Chloé and David\./);
+  assert.match(w!, /To tell them apart, use the neural speaker model, which tells real voices apart far better than the model-free one that ran: run `make model`; /);
+  assert.match(w!, /add a voice sample for Bob and David in context\.yaml/, 'only the players without a sample are asked for one');
+  assert.match(w!, /\(`voice_samples`: 10 to 30 s of each talking alone\); then run again\./);
+  assert.doesNotMatch(w!, /min_speakers/, 'forced to a count, the model-free embedder mixes real voices up more');
+  assert.match(w!, /If Bob, Chloé and David were not at this session, there is nothing to do\.$/);
+});
+
+test('with the neural model the advice leaves it out; with every sample given it asks for none', () => {
+  const [w] = warn([unnamed('SPK1'), unnamed('SPK2')], { modelFree: false, listed: players.map((p) => ({ ...p, hasSample: true })) });
+  assert.match(w!, /^Only 2 voices were told apart/);
+  // Nobody listed has a line: "they were away" is no reason, and the sentence is left out (the end is checked below).
+  assert.doesNotMatch(w!, /neural|voice sample for/);
+  assert.match(w!, /To tell them apart, set `min_speakers: 4` in _READY \(`--min-speakers 4` on the command line\); then run again\.$/);
+});
+
+test('every listed player named (by sample, override or the same name): nothing to say', () => {
+  const names: Array<[string, SpeakerName]> = [
+    bySample('SPK1', 'alice', 'Alice'),
+    ['SPK2', { name: 'Bob', source: 'override' }],
+    bySample('SPK3', 'chloe', 'Chloé'),
+    ['SPK4', { name: 'David', source: 'override' }],
+  ];
+  assert.deepEqual(warn(names), []);
+  assert.deepEqual(warn(names, { listed: players.map((p) => ({ ...p, hasSample: true })) }), [], 'a name given by an override counts, sample or not');
+  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2')], { listed: players.slice(0, 1) }), [], 'one listed speaker says nothing about the table');
+  assert.deepEqual(warn([], { listed: [] }), []);
+  assert.deepEqual(warn([]), [], 'no voice at all: the no-speech warning says it');
+});
+
+test('as many voices as players, but a sample matched no one: the player is named, with what to do', () => {
+  const [w, ...rest] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2'), ['SPK3', { name: 'Bob', source: 'override' }], ['SPK4', { name: 'David', source: 'override' }]]);
+  assert.deepEqual(rest, []);
+  assert.match(w!, /^No voice in this session matched the voice sample of Chloé\. If they played, their lines are under another name or a speaker without a name \(SPKn\)/);
+  assert.match(w!, /`overrides\.speakers`/);
+  assert.match(w!, /If Chloé was not at this session, there is nothing to do\.$/);
+  // Only the game master listed, and their sample matched no one: worth saying too.
+  assert.match(warn([unnamed('SPK1'), unnamed('SPK2')], { listed: players.slice(0, 1) })[0]!, /^No voice in this session matched the voice sample of Alice\./);
+  // A listed player without a sample and no line: the "Speakers without a name" section already asks for one.
+  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), bySample('SPK2', 'chloe', 'Chloé'), unnamed('SPK3'), ['SPK4', { name: 'David', source: 'override' }]]), []);
+});
+
+test('max_speakers under the listed count: fewer voices is what was asked, and that many players are missing', () => {
+  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), bySample('SPK2', 'chloe', 'Chloé')], { hints: { min: undefined, max: 2 } }), []);
+  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), ['SPK2', { name: 'Bob', source: 'override' }]], { hints: { min: undefined, max: 2 } }), [], 'Chloé and David are the two players max_speakers leaves out');
+  const [u] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2')], { hints: { min: undefined, max: 2 } });
+  assert.match(u!, /matched the voice sample of Chloé\. .* If Chloé was not at this session/, 'SPK2 is nobody listed: it may be Chloé');
+  const [w] = warn([bySample('SPK1', 'alice', 'Alice')], { hints: { min: undefined, max: 2 } });
+  assert.match(w!, /^Only 1 voice was told apart .* lists 4 speakers/);
+  assert.match(warn([bySample('SPK1', 'alice', 'Alice')], { hints: { min: undefined, max: 2 }, modelFree: false })[0]!, /set `min_speakers: 2`/, 'the count asked is the bound, not the list');
+  const [v] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2'), unnamed('SPK3')], { hints: { min: undefined, max: 3 } });
+  assert.match(v!, /matched the voice sample of Chloé/, 'max 3 of 4 leaves one player out, and three are without a line');
+});
