@@ -1,3 +1,4 @@
+import { clock } from '../../lib/units.js';
 import type { SpeakerName } from './identify.js';
 
 /**
@@ -18,7 +19,15 @@ export interface RosterInput {
   modelFree: boolean;
   /** How to get the neural speaker model, for the message. */
   modelHint: string;
+  /** Speech the voices were told apart on, in seconds. */
+  talkSeconds: number;
 }
+
+/**
+ * Past this much talk, one voice alone is unlikely at a table (a game master and players): 10 minutes. A short
+ * recording, a voice sample or a test of the tool can well hold one voice.
+ */
+export const LONE_VOICE_SECONDS = 600;
 
 export function rosterWarnings(input: RosterInput): string[] {
   const { listed, names } = input;
@@ -28,6 +37,7 @@ export function rosterWarnings(input: RosterInput): string[] {
   const heardIds = new Set([...names.values()].map((n) => n.speakerId).filter((id): id is string => id !== undefined));
   const heardNames = new Set([...names.values()].map((n) => n.name));
   const missing = listed.filter((s) => !heardIds.has(s.id) && !heardNames.has(s.name));
+  if (voices === 1 && listed.length < 2 && input.talkSeconds >= LONE_VOICE_SECONDS) return [loneVoice(input, [...names.values()][0]!.name)];
   if (missing.length === 0) return [];
   // A max_speakers under the listed count says the table was smaller this time: fewer voices is what was asked.
   const expected = Math.min(listed.length, input.hints.max ?? Infinity);
@@ -55,6 +65,18 @@ export function rosterWarnings(input: RosterInput): string[] {
       `If they played, their lines are under another name or a speaker without a name (SPKn): name that speaker in context.yaml under \`overrides.speakers\`, ` +
       `or record a new sample in the same room with the same phone. ${absent(sampled)}`,
   ];
+}
+
+/** One voice over a long session, and too few players listed to say who is missing. */
+function loneVoice(input: RosterInput, name: string): string {
+  const steps: string[] = [];
+  if (input.modelFree) steps.push(`use the neural speaker model, which tells real voices apart far better than the model-free one that ran: ${input.modelHint}`);
+  steps.push('list the players in context.yaml (`speakers:`), each with a voice sample (`voice_samples`: 10 to 30 s of them talking alone)');
+  if (!input.modelFree) steps.push('set `min_speakers` in _READY to the number of people at the table (`--min-speakers` on the command line)');
+  return (
+    `Only one voice was told apart in ${clock(input.talkSeconds)} of talk: every line is ${name}'s. At a table that usually means several people were heard as one voice. ` +
+    `To tell them apart, ${steps.join('; ')}; then run again. If one person did all the talking, there is nothing to do.`
+  );
 }
 
 function absent(players: ReadonlyArray<{ name: string }>): string {

@@ -50,15 +50,17 @@ export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion
   const first = clusterSession(embeddings, { ...bounds, signal: options.signal });
   const { identity, recounts } = separateFusedVoices(embeddings, first, options.context, samples, bounds, options.signal);
   const sampled = new Set(samples.profiles.filter((p) => p.embeddings.length > 0).map((p) => p.speakerId));
+  const summaries = speakerSummaries(identity.turns, identity.names);
   const roster = rosterWarnings({
     listed: options.context.speakers.map((s) => ({ id: s.id, name: speakerName(s), hasSample: sampled.has(s.id) })),
     names: identity.names,
     hints: options.hints,
     modelFree: isModelFree(embedder.description),
     modelHint: SPEAKER_MODEL_HINT,
+    talkSeconds: summaries.reduce((n, s) => n + s.talkSeconds, 0),
   });
   return {
-    summaries: speakerSummaries(identity.turns, identity.names),
+    summaries,
     turns: identity.turns,
     unmatched: identity.unmatched,
     warnings: [...identity.warnings, ...roster],

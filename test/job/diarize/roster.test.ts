@@ -1,12 +1,18 @@
 /**
  * The voices told apart against the players context.yaml lists (job/diarize/roster.ts): when they do not add up, the
- * report says so, names who has no line, and says what to change. Pure cases here; the speakers stage on generated
- * sessions in fused.test.ts, and on a real meeting in real-speech.test.ts.
+ * report says so, names who has no line, and says what to change. Pure cases, then the speakers stage on a long
+ * session of one voice; the stage with players listed on generated sessions in fused.test.ts, and on a real meeting
+ * in real-speech.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PcmFile } from '../../../job/audio/pcm.js';
 import type { SpeakerName } from '../../../job/diarize/identify.js';
-import { rosterWarnings, type RosterInput } from '../../../job/diarize/roster.js';
+import { LONE_VOICE_SECONDS, rosterWarnings, type RosterInput } from '../../../job/diarize/roster.js';
+import { SpectralEmbedder } from '../../../job/engines/embedder-spectral.js';
+import { identifyTurns } from '../../../job/stages/speakers.js';
+import { SessionContextSchema } from '../../../lib/contracts/context.js';
+import { rpgSession, RPG_SPEAKERS, vadLikeRegions, writeSessionPcm } from '../../support/rpg-session.js';
 
 const players = [
   { id: 'alice', name: 'Alice', hasSample: true },
@@ -18,7 +24,7 @@ const bySample = (cluster: string, id: string, name: string): [string, SpeakerNa
 const unnamed = (cluster: string): [string, SpeakerName] => [cluster, { name: cluster, source: 'unmatched' }];
 
 function warn(entries: Array<[string, SpeakerName]>, over: Partial<RosterInput> = {}): string[] {
-  return rosterWarnings({ listed: players, names: new Map(entries), hints: { min: undefined, max: undefined }, modelFree: true, modelHint: 'run `make model`', ...over });
+  return rosterWarnings({ listed: players, names: new Map(entries), hints: { min: undefined, max: undefined }, modelFree: true, modelHint: 'run `make model`', talkSeconds: 300, ...over });
 }
 
 test('one voice for four players: says so, names who has no line, and what to do (neural model, samples)', () => {
@@ -76,4 +82,39 @@ test('max_speakers under the listed count: fewer voices is what was asked, and t
   assert.match(warn([bySample('SPK1', 'alice', 'Alice')], { hints: { min: undefined, max: 2 }, modelFree: false })[0]!, /set `min_speakers: 2`/, 'the count asked is the bound, not the list');
   const [v] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2'), unnamed('SPK3')], { hints: { min: undefined, max: 3 } });
   assert.match(v!, /matched the voice sample of Chloé/, 'max 3 of 4 leaves one player out, and three are without a line');
+});
+
+test('one voice over a long session, nobody listed (or only the game master): says it is unlikely at a table, and what to do', () => {
+  const long = { talkSeconds: LONE_VOICE_SECONDS, listed: [] };
+  const [w, ...rest] = warn([unnamed('SPK1')], long);
+  assert.deepEqual(rest, []);
+  assert.match(w!, /^Only one voice was told apart in 0:10:00 of talk: every line is SPK1's\. At a table that usually means several people were heard as one voice\./);
+  assert.match(w!, /To tell them apart, use the neural speaker model, .*: run `make model`; list the players in context\.yaml \(`speakers:`\), each with a voice sample/);
+  assert.match(w!, /then run again\. If one person did all the talking, there is nothing to do\.$/);
+  assert.doesNotMatch(w!, /min_speakers/);
+  assert.match(warn([unnamed('SPK1')], { ...long, modelFree: false })[0]!, /; set `min_speakers` in _READY to the number of people at the table/);
+  // Only the game master listed, named as the sole speaker: still one voice for a whole session.
+  assert.match(warn([['SPK1', { name: 'Alice', source: 'single', speakerId: 'alice' }]], { ...long, listed: players.slice(0, 1) })[0]!, /every line is Alice's/);
+  assert.deepEqual(warn([unnamed('SPK1')], { ...long, talkSeconds: LONE_VOICE_SECONDS - 1 }), [], 'a short recording can hold one voice');
+  assert.deepEqual(warn([unnamed('SPK1'), unnamed('SPK2')], long), [], 'two voices');
+  assert.match(warn([unnamed('SPK1')], { talkSeconds: 3600 })[0]!, /^Only 1 voice was told apart in this session, but context\.yaml lists 4 speakers/, 'with players listed, the roster says more');
+});
+
+test('the speakers stage on 15 minutes of one voice, no context.yaml: the lone-voice warning, with the model-free advice', async () => {
+  const session = await rpgSession({ seed: 3, seconds: 900, speakers: RPG_SPEAKERS.slice(0, 1) });
+  const pcm = await PcmFile.open(await writeSessionPcm(session, 'roster-lone'));
+  try {
+    const found = await identifyTurns(pcm, vadLikeRegions(session), new SpectralEmbedder(), {
+      hints: { min: undefined, max: undefined },
+      context: SessionContextSchema.parse({}),
+      readSample: () => assert.fail('no samples'),
+    });
+    assert.equal(found.summaries.length, 1);
+    const talk = found.summaries[0]!.talkSeconds;
+    assert.ok(talk >= LONE_VOICE_SECONDS, `${talk.toFixed(0)} s of talk`);
+    assert.equal(found.warnings.length, 1);
+    assert.match(found.warnings[0]!, /^Only one voice was told apart in 0:\d\d:\d\d of talk: every line is SPK1's\..*use the neural speaker model/);
+  } finally {
+    await pcm.close();
+  }
 });
