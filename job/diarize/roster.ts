@@ -57,14 +57,40 @@ export function rosterWarnings(input: RosterInput): string[] {
         `To tell them apart, ${steps.join('; ')}; then run again.${away}`,
     ];
   }
-  const sampled = missing.filter((s) => s.hasSample);
   // As many unmatched as max_speakers leaves out: the players who were not there.
-  if (sampled.length === 0 || missing.length <= listed.length - expected) return [];
+  if (missing.length <= listed.length - expected) return [];
+  const unnamed = [...names].filter(([, n]) => n.source === 'unmatched').map(([cluster]) => cluster);
+  if (unnamed.length > 0) return [likely(unnamed, missing)];
+  const sampled = missing.filter((s) => s.hasSample);
+  if (sampled.length === 0) return [];
   return [
     `No voice in this session matched the voice sample${sampled.length === 1 ? '' : 's'} of ${list(sampled.map((s) => s.name))}. ` +
-      `If they played, their lines are under another name or a speaker without a name (SPKn): name that speaker in context.yaml under \`overrides.speakers\`, ` +
-      `or record a new sample in the same room with the same phone. ${absent(sampled)}`,
+      `If they played, their lines are under another name: record a new sample in the same room with the same phone, then run again. ${absent(sampled)}`,
   ];
+}
+
+/**
+ * Speakers without a name next to listed players without a line: who they likely are, and the very line to add
+ * to context.yaml. A guess, so a suggestion: the speaker may be a guest, and the player away.
+ */
+function likely(unnamed: readonly string[], missing: RosterInput['listed']): string {
+  const next: string[] = [];
+  const noSample = missing.filter((s) => !s.hasSample);
+  const sampled = missing.filter((s) => s.hasSample);
+  if (sampled.length > 0) next.push(`the voice sample${sampled.length === 1 ? '' : 's'} of ${list(sampled.map((s) => s.name))} matched no one: a new one recorded in the same room with the same phone names them by itself next time`);
+  if (noSample.length > 0) next.push(`a voice sample of ${list(noSample.map((s) => s.name))} would name them by itself next time`);
+  const after = ` (${next.join('; ')})`;
+  if (unnamed.length === 1 && missing.length === 1) {
+    const [cluster, player] = [unnamed[0]!, missing[0]!.name];
+    return (
+      `${cluster} is likely ${player}, the only speaker context.yaml lists with no line in this session: to name them, add \`${cluster}: ${player}\` under \`overrides.speakers\` in context.yaml, then run again${after}. ` +
+      `If ${player} was not at this session, ${cluster} is somebody else: name them the same way.`
+    );
+  }
+  return (
+    `${list(unnamed)} ${unnamed.length === 1 ? 'is' : 'are'} likely among ${list(missing.map((s) => s.name))}, the speakers context.yaml lists with no line in this session: ` +
+    `to name them, add lines like \`${unnamed[0]}: ${missing[0]!.name}\` under \`overrides.speakers\` in context.yaml, then run again${after}.`
+  );
 }
 
 /** One voice over a long session, and too few players listed to say who is missing. */
