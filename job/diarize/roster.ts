@@ -13,8 +13,8 @@ export interface RosterInput {
   listed: ReadonlyArray<{ id: string; name: string; hasSample: boolean }>;
   /** Cluster label → display name, after samples, the sole speaker and overrides. */
   names: ReadonlyMap<string, SpeakerName>;
-  /** `min_speakers` / `max_speakers` from the manifest or the flags. */
-  hints: { min: number | undefined; max: number | undefined };
+  /** `max_speakers` from the manifest or the flags. */
+  maxSpeakers: number | undefined;
   /** The model-free embedder ran (the neural one tells real voices apart far better). */
   modelFree: boolean;
   /** How to get the neural speaker model, for the message. */
@@ -40,7 +40,7 @@ export function rosterWarnings(input: RosterInput): string[] {
   if (voices === 1 && listed.length < 2 && input.talkSeconds >= LONE_VOICE_SECONDS) return [loneVoice(input, [...names.values()][0]!.name)];
   if (missing.length === 0) return [];
   // A max_speakers under the listed count says the table was smaller this time: fewer voices is what was asked.
-  const expected = Math.min(listed.length, input.hints.max ?? Infinity);
+  const expected = Math.min(listed.length, input.maxSpeakers ?? Infinity);
   if (voices < expected) {
     const steps: string[] = [];
     if (input.modelFree) steps.push(`use the neural speaker model, which tells real voices apart far better than the model-free one that ran: ${input.modelHint}`);

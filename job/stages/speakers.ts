@@ -54,7 +54,7 @@ export async function identifyTurns(pcm: PcmFile, regions: readonly SpeechRegion
   const roster = rosterWarnings({
     listed: options.context.speakers.map((s) => ({ id: s.id, name: speakerName(s), hasSample: sampled.has(s.id) })),
     names: identity.names,
-    hints: options.hints,
+    maxSpeakers: options.hints.max,
     modelFree: isModelFree(embedder.description),
     modelHint: SPEAKER_MODEL_HINT,
     talkSeconds: summaries.reduce((n, s) => n + s.talkSeconds, 0),

@@ -24,7 +24,7 @@ const bySample = (cluster: string, id: string, name: string): [string, SpeakerNa
 const unnamed = (cluster: string): [string, SpeakerName] => [cluster, { name: cluster, source: 'unmatched' }];
 
 function warn(entries: Array<[string, SpeakerName]>, over: Partial<RosterInput> = {}): string[] {
-  return rosterWarnings({ listed: players, names: new Map(entries), hints: { min: undefined, max: undefined }, modelFree: true, modelHint: 'run `make model`', talkSeconds: 300, ...over });
+  return rosterWarnings({ listed: players, names: new Map(entries), maxSpeakers: undefined, modelFree: true, modelHint: 'run `make model`', talkSeconds: 300, ...over });
 }
 
 test('one voice for four players: says so, names who has no line, and what to do (neural model, samples)', () => {
@@ -87,16 +87,16 @@ test('every voice named, but a sample matched no one: the player is named, with 
 });
 
 test('max_speakers under the listed count: fewer voices is what was asked, and that many players are missing', () => {
-  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), bySample('SPK2', 'chloe', 'Chloé')], { hints: { min: undefined, max: 2 } }), []);
-  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), ['SPK2', { name: 'Bob', source: 'override' }]], { hints: { min: undefined, max: 2 } }), [], 'Chloé and David are the two players max_speakers leaves out');
-  const [u] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2')], { hints: { min: undefined, max: 2 } });
+  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), bySample('SPK2', 'chloe', 'Chloé')], { maxSpeakers: 2 }), []);
+  assert.deepEqual(warn([bySample('SPK1', 'alice', 'Alice'), ['SPK2', { name: 'Bob', source: 'override' }]], { maxSpeakers: 2 }), [], 'Chloé and David are the two players max_speakers leaves out');
+  const [u] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2')], { maxSpeakers: 2 });
   assert.match(u!, /^SPK2 is likely among Bob, Chloé and David/, 'SPK2 is nobody listed: it may be one of them');
-  const [w] = warn([bySample('SPK1', 'alice', 'Alice')], { hints: { min: undefined, max: 2 } });
+  const [w] = warn([bySample('SPK1', 'alice', 'Alice')], { maxSpeakers: 2 });
   assert.match(w!, /^Only 1 voice was told apart .* lists 4 speakers/);
-  assert.match(warn([bySample('SPK1', 'alice', 'Alice')], { hints: { min: undefined, max: 2 }, modelFree: false })[0]!, /set `min_speakers: 2`/, 'the count asked is the bound, not the list');
-  const [v] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2'), unnamed('SPK3')], { hints: { min: undefined, max: 3 } });
+  assert.match(warn([bySample('SPK1', 'alice', 'Alice')], { maxSpeakers: 2, modelFree: false })[0]!, /set `min_speakers: 2`/, 'the count asked is the bound, not the list');
+  const [v] = warn([bySample('SPK1', 'alice', 'Alice'), unnamed('SPK2'), unnamed('SPK3')], { maxSpeakers: 3 });
   assert.match(v!, /^SPK2 and SPK3 are likely among Bob, Chloé and David/, 'max 3 of 4 leaves one player out, and three are without a line');
-  assert.match(warn([bySample('SPK1', 'alice', 'Alice'), bySample('SPK2', 'bob', 'Bob'), ['SPK3', { name: 'Bob', source: 'override' }]], { hints: { min: undefined, max: 3 } })[0]!, /^No voice in this session matched the voice sample of Chloé\./, 'every voice named, and two players without a line where max 3 leaves one out');
+  assert.match(warn([bySample('SPK1', 'alice', 'Alice'), bySample('SPK2', 'bob', 'Bob'), ['SPK3', { name: 'Bob', source: 'override' }]], { maxSpeakers: 3 })[0]!, /^No voice in this session matched the voice sample of Chloé\./, 'every voice named, and two players without a line where max 3 leaves one out');
 });
 
 test('one voice over a long session, nobody listed (or only the game master): says it is unlikely at a table, and what to do', () => {
