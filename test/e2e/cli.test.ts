@@ -2,11 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { diarizationErrorRate, nameAccuracy } from '../support/der.js';
 import { writeDemoSession } from '../support/demo-session.js';
 import { scratchDir } from '../support/fixtures.js';
+import { realExcerpts, realSpeechAvailable, REAL_SPEECH_DIR } from '../support/real-speech.js';
+import { requires } from '../support/requires.js';
 import { TINY_DIMS, writeGgmlModel } from '../support/ggml-model.js';
 
 const run = promisify(execFile);
@@ -60,6 +63,9 @@ test('end to end: a generated French/English session through the real engines pr
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /Speaker embeddings: model-free/);
   assert.ok(report.unmatchedClusters.includes('SPK4'), 'unmatched clusters listed');
   assert.ok(report.warnings.some((w: string) => /sam-missing\.wav/.test(w)), 'missing voice sample reported');
+  // Sam is the one listed player without a line, SPK4 the one voice without a name: the report gives the line to add.
+  assert.ok(report.warnings.some((w: string) => w.startsWith('SPK4 is likely Sam, the only speaker context.yaml lists with no line in this session')), 'SPK4 suggested as Sam');
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /- SPK4 is likely Sam, .*add \\`SPK4: Sam\\` under \\`overrides\.speakers\\`/);
   const rttm = readFileSync(join(out, 'transcript.rttm'), 'utf8').trim().split('\n').map((line) => {
     const f = line.split(' ');
     return { start: Number(f[3]), end: Number(f[3]) + Number(f[4]), speaker: f[7]! };
@@ -83,6 +89,23 @@ async function tinyModel(): Promise<string> {
   if (!existsSync(model)) await writeGgmlModel(model, TINY_DIMS);
   return model;
 }
+
+test('end to end on a real meeting (trn08, four people) with the four listed: the report says one voice was told apart, and what to do', async (t) => {
+  if (!requires(t, realSpeechAvailable() || undefined, `the real meeting excerpts in ${REAL_SPEECH_DIR} (CI has them beside the clone)`)) return;
+  const x = realExcerpts().find((e) => e.name === 'trn08')!;
+  const dir = join(scratchDir(), 'real-trn08');
+  await mkdir(join(dir, 'context'), { recursive: true });
+  await copyFile(x.flac, join(dir, 'trn08.flac'));
+  const people = [...new Set(x.reference.map((r) => r.speaker))];
+  await writeFile(join(dir, 'context', 'context.yaml'), `speakers:\n${people.map((name, i) => `  - { id: p${i + 1}, name: ${name} }`).join('\n')}\n`);
+  const out = join(scratchDir(), 'real-trn08-out');
+  const result = await cli(['run', dir, '--out', out, '--model', await tinyModel(), '--beam-size', '1', '--threads', '2']);
+  assert.equal(result.code, 0, result.stderr);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(md, /- Only 1 voice was told apart in this session, but context\.yaml lists 4 speakers: no line is named after /);
+  assert.match(md, /use the neural speaker model/);
+  assert.match(md, /Speaker embeddings: model-free/);
+});
 
 test('a missing model stops before any work with a message saying how to provide one', async () => {
   const dir = join(scratchDir(), 'empty-session');
