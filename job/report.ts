@@ -1,6 +1,6 @@
 import { boundedList } from '../lib/bounded.js';
 import { roundTo } from './round.js';
-import type { Correction, Marker, NearMiss, Removal, SkippedFile, SourceFile, TrackSummary, Transcript } from './transcript.js';
+import type { Correction, Marker, NearMiss, Removal, Segment, SkippedFile, SourceFile, TrackSummary, Transcript } from './transcript.js';
 
 /**
  * The QA report: what a person should check before trusting the transcript (skipped recordings, warnings, passages
@@ -41,7 +41,19 @@ export interface ReportSpeaker {
   turns: number;
   confidence?: number;
   source: string;
+  /** A speaker without a name: their longest lines, in time order, for a player to tell who it is. */
+  lines?: SpeakerLine[];
 }
+
+export interface SpeakerLine {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A speaker without a name is shown with this many of their longest lines, each cut at this many characters. */
+export const SPEAKER_LINES = 3;
+export const SPEAKER_LINE_CHARS = 160;
 
 /** How the recap went: written, failed (the reason says what to do) or skipped; what it cost; what was dropped. */
 export interface ReportRecap {
@@ -174,6 +186,7 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
         turns: s.turns,
         ...(s.confidence !== undefined ? { confidence: roundTo(s.confidence, 3) } : {}),
         source: s.source,
+        ...(s.source === 'unmatched' ? { lines: longestLines(t.segments, s.name) } : {}),
       })),
     unmatchedClusters: t.speakers.filter((s) => s.source === 'unmatched').map((s) => s.cluster),
     voiceSampleProblems: [...(facts.voiceSampleProblems ?? [])],
@@ -190,6 +203,23 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
     ...(facts.prompts && facts.prompts.length > 0 ? { prompt: promptSummary(facts.prompts) } : {}),
     ...(facts.recap ? { recap: { ...facts.recap, dropped: { ...facts.recap.dropped } } } : {}),
   };
+}
+
+/** What a speaker said at most length, the longest first chosen, then put back in time order. */
+export function longestLines(segments: readonly Segment[], speaker: string): SpeakerLine[] {
+  return segments
+    .filter((s) => s.speaker === speaker && s.text.trim() !== '')
+    .map((s) => ({ start: roundTo(s.start, 3), end: roundTo(s.end, 3), text: cutText(s.text.replace(/\s+/g, ' ').trim(), SPEAKER_LINE_CHARS) }))
+    .sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start)
+    .slice(0, SPEAKER_LINES)
+    .sort((a, b) => a.start - b.start);
+}
+
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 function bounded<T>(items: readonly T[]): { count: number; list: T[] } {

@@ -106,7 +106,9 @@ function needsAttention(r: Report): string[] {
     for (const cluster of r.unmatchedClusters) {
       const s = r.speakers.find((x) => x.cluster === cluster);
       const talk = s ? ` (${clock(s.talkSeconds)} of talk)` : '';
-      out.push(`- ${cluster}${talk}: add a voice sample for this person, or name them in context.yaml under \`overrides.speakers.${cluster}\`.`);
+      const lines = s?.lines ?? [];
+      out.push(`- ${cluster}${talk}: add a voice sample for this person, or name them in context.yaml under \`overrides.speakers.${cluster}\`.${lines.length > 0 ? ' Their longest lines, to tell who it is:' : ''}`);
+      for (const l of lines) out.push(`  - ${clock(Math.floor(l.start))} ${md(l.text)}`);
     }
     out.push('');
   }

@@ -62,6 +62,7 @@ test('end to end: a generated French/English session through the real engines pr
   assert.match(report.engines.embedder, /model-free/, 'the report says which embedder ran');
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /Speaker embeddings: model-free/);
   assert.ok(report.unmatchedClusters.includes('SPK4'), 'unmatched clusters listed');
+  assert.ok(report.speakers.find((s: { cluster: string }) => s.cluster === 'SPK4').lines.length >= 1, 'with their longest lines');
   assert.ok(report.warnings.some((w: string) => /sam-missing\.wav/.test(w)), 'missing voice sample reported');
   // Sam is the one listed player without a line, SPK4 the one voice without a name: the report gives the line to add.
   assert.ok(report.warnings.some((w: string) => w.startsWith('SPK4 is likely Sam, the only speaker context.yaml lists with no line in this session')), 'SPK4 suggested as Sam');

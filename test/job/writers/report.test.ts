@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildReport, type Report, type ReportFacts } from '../../../job/report.js';
+import { buildReport, longestLines, SPEAKER_LINE_CHARS, type Report, type ReportFacts } from '../../../job/report.js';
 import { renderReportJson, renderReportMarkdown } from '../../../job/writers/report.js';
 import { sampleTranscript } from './fixture.js';
 
@@ -41,6 +41,22 @@ describe('report', () => {
     assert.deepEqual(report.speakers.map((s) => [s.name, s.sharePercent]), [['SPK3', 39.4], ['Bob Le Barde', 38.8], ['Alice', 21.8]]);
     assert.deepEqual(report.unmatchedClusters, ['SPK3']);
     assert.deepEqual(report.engines, sampleTranscript().model);
+  });
+
+  it('shows a speaker without a name with their longest lines, so that a player can tell who it is', () => {
+    const spk3 = report.speakers.find((x) => x.cluster === 'SPK3')!;
+    assert.deepEqual(spk3.lines!.map((l) => [l.start, l.end]), [[9.2, 40], [80, 80.05]]);
+    assert.ok(spk3.lines![0]!.text.length <= SPEAKER_LINE_CHARS + 1);
+    assert.ok(spk3.lines![0]!.text.endsWith(' une ballade…'), 'a long line is cut after a whole word');
+    assert.ok(spk3.lines![0]!.text.startsWith("Vous entrez dans la taverne du Poney Fringant"));
+    assert.ok(report.speakers.filter((x) => x.cluster !== 'SPK3').every((x) => x.lines === undefined), 'named speakers need none');
+    assert.match(md, /- SPK3 \(0:00:31 of talk\): add a voice sample for this person, or name them in context\.yaml under `overrides\.speakers\.SPK3`\. Their longest lines, to tell who it is:\n  - 0:00:09 Vous entrez dans la taverne du Poney Fringant.*…\n  - 0:01:20 Ok\.\n/);
+  });
+
+  it('longestLines: the three longest, in time order; blank lines left out', () => {
+    const seg = (start: number, end: number, text: string, speaker = 'SPK2') => ({ start, end, text, speaker });
+    const lines = longestLines([seg(0, 1, 'a'), seg(2, 6, 'b'), seg(7, 7.5, 'c'), seg(8, 11, 'd'), seg(12, 20, '   '), seg(21, 29, 'e'), seg(24, 40, 'f', 'SPK1')], 'SPK2');
+    assert.deepEqual(lines.map((l) => l.text), ['b', 'd', 'e']);
   });
 
   it('lists passages below -1 mean log-probability with their times', () => {
