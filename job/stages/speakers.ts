@@ -2,8 +2,8 @@ import { speakerName, type SessionContext } from '../../lib/contracts/context.js
 import type { PcmFile } from '../audio/pcm.js';
 import { clusterSession, embedSession, type Diarization, type SessionEmbeddings } from '../diarize/diarize.js';
 import { namesHold, sampleNamed, unheardSamples } from '../diarize/fused.js';
-import { rosterWarnings } from '../diarize/roster.js';
 import { identifySpeakers, type SpeakerName } from '../diarize/identify.js';
+import { rosterWarnings } from '../diarize/roster.js';
 import { speakerSummaries } from '../diarize/summary.js';
 import { nameTurns, type Turn } from '../diarize/turns.js';
 import { loadVoiceSamples, type ReadSample, type SampleProblem, type VoiceSamples } from '../diarize/voice-samples.js';
@@ -15,9 +15,10 @@ import type { SpeakerSummary } from '../transcript.js';
 /**
  * The speakers stage: who spoke when (diarize) and who they are (voice samples from context.yaml, then
  * `overrides.speakers`), from the audio alone; which line is whose is the finish's (job/finish.ts, assignSpeakers).
- * The maths lives in job/diarize/; this stage only chains it. Naming problems (a missing sample, an override for no cluster) come back as warnings for the report; a
- * failure of the stage itself is the orchestrator's to turn into a warning, since names are worth less than the
- * transcript.
+ * The maths lives in job/diarize/; this stage only chains it. Naming problems (a missing sample, an override for
+ * no cluster) and voices that do not add up with the players context.yaml lists (job/diarize/roster.ts) come back
+ * as warnings for the report; a failure of the stage itself is the orchestrator's to turn into a warning, since
+ * names are worth less than the transcript.
  */
 export interface SpeakersOptions {
   /** From the manifest or the flags: `min_speakers` / `max_speakers`. */
