@@ -19,6 +19,7 @@ import { writeRecap, type RecapOutcome } from './stages/recap.js';
 import { dropOutsideSpeech, mergeChunks } from './stages/merge.js';
 import { renderOutputs, writeRendered } from './stages/render.js';
 import { uploadOutputs, type UploadedFile } from './stages/upload.js';
+import { writeVoiceClips } from './stages/voices.js';
 import type { Removal, Segment, Transcript } from './transcript.js';
 import { loadOrdinaryWords, WORDLIST_HINT } from './stages/wordlist.js';
 import { filterLane, nameRemovals } from './stages/quality.js';
@@ -53,7 +54,7 @@ export interface RunOutcome {
 export async function finishSession(
   run: RunContext,
   settings: RunSettings,
-  deps: Pick<RunDeps, 'output' | 'input' | 'vad' | 'signal' | 'workDir' | 'recap' | 'log'> & { asr: Pick<AsrEngine, 'description'> },
+  deps: Pick<RunDeps, 'output' | 'input' | 'vad' | 'signal' | 'workDir' | 'recap' | 'log' | 'tools'> & { asr: Pick<AsrEngine, 'description'> },
   plan: PlanDoc,
   units: ReadonlyMap<string, UnitResult>,
   speakers: SpeakersDoc | undefined,
@@ -100,6 +101,10 @@ export async function finishSession(
     return { chunk: i, start: toSessionTime(lane.plan, u.chunk.keepStart), end: toSessionTime(lane.plan, u.chunk.keepEnd), language: results.get(u.id)!.language };
   });
   if (listening && 'problem' in listening) run.warn(noListening(listening.problem));
+  // Voice clips of the speakers left without a name, cut from the listening copy (there is none without the page).
+  const audio = listening && 'path' in listening ? listening.path : undefined;
+  const voices = !multitrack && turns && audio ? await writeVoiceClips(deps.tools, audio, turns, speakers?.summaries ?? [], outputDir(deps.workDir), deps.signal) : { clips: [], problems: [] };
+  run.warn(...voices.problems);
   const warnings = [...plan.warnings, ...(speakers?.warnings ?? []), ...run.warnings];
   // The planner's stages, then the transcription (from the plan to this finish, all tasks together), then the finish's.
   const before: StageTiming[] = [
@@ -145,10 +150,11 @@ export async function finishSession(
       return (units.get(u.id)!.retries ?? []).map((r) => ({ start: at(r.start), end: at(r.end), kept: r.kept }));
     }),
     prompts: plan.units.map((u) => units.get(u.id)!.prompt).filter((p): p is NonNullable<typeof p> => p !== undefined),
+    voiceClips: Object.fromEntries(voices.clips.map((c) => [c.cluster, c.file])),
     ...(recap ? { recap: reportRecap(recap) } : {}),
   });
   const page = { lang: settings.pageLang ?? 'fr', glossary: entries.map((e) => e.name) };
-  const outputs = await writeOutputs(run, transcript, report, settings, deps, page, listening && 'path' in listening && settings.formats.includes('html') ? listening.path : undefined);
+  const outputs = await writeOutputs(run, transcript, report, settings, deps, page, listening && 'path' in listening && settings.formats.includes('html') ? listening.path : undefined, voices.clips.map((c) => c.path));
   return { transcript, outputs, timings: timings(), wallSeconds: wall(), speechSeconds: facts.speechSeconds, warnings };
 }
 
@@ -203,15 +209,21 @@ async function writeOutputs(
   deps: Pick<RunDeps, 'output' | 'signal' | 'workDir'>,
   page: { lang: NonNullable<RunSettings['pageLang']>; glossary: string[] },
   listening: string | undefined,
+  clips: readonly string[],
 ): Promise<WrittenOutputs> {
-  const dir = join(deps.workDir, 'out');
+  const dir = outputDir(deps.workDir);
   const paths = await run.stage('render', 'Write', () => writeRendered(renderOutputs(transcript, { formats: settings.formats, report, page }), dir));
   const zipName = zipFileName(transcript.session);
-  await run.stage('archive', 'Zip', () => buildZip(paths, join(dir, zipName), { folder: transcript.session }));
+  await run.stage('archive', 'Zip', () => buildZip([...paths, ...clips], join(dir, zipName), { folder: transcript.session }));
   if (listening) await rename(listening, join(dir, PAGE_AUDIO));
   const files = await run.stage('upload', 'Upload', () => uploadOutputs(deps.output, dir, { signal: deps.signal }));
   const zip = files.find((f) => f.name === zipName)!;
   return { files, zip, uris: files.map((f) => f.uri), report };
+}
+
+/** Where the finish writes the outputs before uploading them. */
+function outputDir(workDir: string): string {
+  return join(workDir, 'out');
 }
 
 /** The language that covers most of the kept speech. */

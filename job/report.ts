@@ -43,6 +43,8 @@ export interface ReportSpeaker {
   source: string;
   /** A speaker without a name: their longest lines, in time order, for a player to tell who it is. */
   lines?: SpeakerLine[];
+  /** A speaker without a name: their voice cut from the session (an output file), to use as their voice sample. */
+  clip?: string;
 }
 
 export interface SpeakerLine {
@@ -138,6 +140,8 @@ export interface ReportFacts {
   /** Each chunk's prompt, as the transcription recorded it. */
   prompts?: ReadonlyArray<{ tokens: number; budget: number; leftOut: readonly string[] }>;
   recap?: ReportRecap;
+  /** Cluster → the voice clip cut for it (job/stages/voices.ts). */
+  voiceClips?: Readonly<Record<string, string>>;
 }
 
 /** report.json lists this many removals, corrections and names to check, then counts the rest (transcript.json has them all). */
@@ -187,6 +191,7 @@ export function buildReport(t: Transcript, facts: ReportFacts): Report {
         ...(s.confidence !== undefined ? { confidence: roundTo(s.confidence, 3) } : {}),
         source: s.source,
         ...(s.source === 'unmatched' ? { lines: longestLines(t.segments, s.name) } : {}),
+        ...(s.source === 'unmatched' && facts.voiceClips?.[s.cluster] ? { clip: facts.voiceClips[s.cluster] } : {}),
       })),
     unmatchedClusters: t.speakers.filter((s) => s.source === 'unmatched').map((s) => s.cluster),
     voiceSampleProblems: [...(facts.voiceSampleProblems ?? [])],

@@ -148,6 +148,22 @@ export function encodeListening(tools: FfmpegTools, pcmPaths: readonly string[],
   return runFfmpeg(tools, args, { signal: options.signal, stdout: false }, (why) => new Error(`Encoding ${outPath} failed (ffmpeg: ${why})`)).then(() => undefined);
 }
 
+/**
+ * Cuts `spans` (seconds) out of an audio file and joins them into one Ogg/Opus file: a voice sample made from a
+ * session. Each span is its own input, seeked before decoding (fast on a 4-hour file), and the concat filter joins
+ * them.
+ */
+export function cutClip(tools: FfmpegTools, input: string, spans: ReadonlyArray<{ start: number; end: number }>, outPath: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  if (spans.length === 0) return Promise.reject(new Error('No span to cut'));
+  const inputs = spans.flatMap((s) => ['-ss', s.start.toFixed(3), '-t', (s.end - s.start).toFixed(3), '-i', input]);
+  const join = `${spans.map((_, i) => `[${i}:a]`).join('')}concat=n=${spans.length}:v=0:a=1[clip]`;
+  const args = ['-nostdin', '-v', 'error', '-y', ...inputs, '-filter_complex', join, '-map', '[clip]', '-ac', '1', '-c:a', 'libopus', '-b:a', CLIP_BITRATE, '-application', 'voip', '-f', 'ogg', outPath];
+  return runFfmpeg(tools, args, { signal: options.signal, stdout: false }, (why) => new Error(`Cutting ${outPath} failed (ffmpeg: ${why})`)).then(() => undefined);
+}
+
+/** A voice sample is worth a little more than the listening copy: it is listened to closely, and embedded again. */
+export const CLIP_BITRATE = '32k';
+
 function capture(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));

@@ -109,6 +109,9 @@ function needsAttention(r: Report): string[] {
       const lines = s?.lines ?? [];
       out.push(`- ${cluster}${talk}: add a voice sample for this person, or name them in context.yaml under \`overrides.speakers.${cluster}\`.${lines.length > 0 ? ' Their longest lines, to tell who it is:' : ''}`);
       for (const l of lines) out.push(`  - ${clock(Math.floor(l.start))} ${md(l.text)}`);
+      if (s?.clip) {
+        out.push(`  - Their voice from this session is in \`${s.clip}\` (beside this report, and in the zip): put it in context/voices/ and list it under their name in context.yaml (\`voice_samples: [voices/${s.clip}]\`), and the next session names them by it.`);
+      }
     }
     out.push('');
   }

@@ -6,7 +6,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { diarizationErrorRate, nameAccuracy } from '../support/der.js';
-import { writeDemoSession } from '../support/demo-session.js';
+import { DEMO_CONTEXT, writeDemoSession } from '../support/demo-session.js';
 import { scratchDir } from '../support/fixtures.js';
 import { realExcerpts, realSpeechAvailable, REAL_SPEECH_DIR } from '../support/real-speech.js';
 import { requires } from '../support/requires.js';
@@ -82,6 +82,29 @@ test('end to end: a generated French/English session through the real engines pr
   // Logs are JSON lines when not on a terminal.
   const lines = result.stderr.trim().split('\n');
   assert.ok(lines.every((l) => JSON.parse(l).severity), 'every log line is a JSON object with a severity');
+
+  // SPK4's voice, cut from the session, beside the report and in the zip; the report says what to do with it.
+  const clip = report.speakers.find((s: { cluster: string }) => s.cluster === 'SPK4').clip;
+  assert.equal(clip, 'voice-SPK4.opus');
+  assert.ok(existsSync(join(out, clip)));
+  assert.match(listing, /session-12\/voice-SPK4\.opus/);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /Their voice from this session is in `voice-SPK4\.opus`.*`voice_samples: \[voices\/voice-SPK4\.opus\]`/);
+  // What the report says to do: the clip as Sam's voice sample. The next run names Sam, and nobody is left unnamed.
+  await copyFile(join(out, clip), join(session.dir, 'context', 'voices', clip));
+  await writeFile(join(session.dir, 'context', 'context.yaml'), DEMO_CONTEXT.replace('voices/sam-missing.wav', `voices/${clip}`));
+  const again = join(scratchDir(), 'out-again');
+  const second = await cli(['run', session.dir, '--out', again, '--model', model, '--beam-size', '1', '--threads', '2', '--secondary-lang', 'en', '--multilang']);
+  assert.equal(second.code, 0, second.stderr);
+  const named = JSON.parse(readFileSync(join(again, 'transcript.json'), 'utf8')).speakers as Array<{ name: string; source: string }>;
+  assert.deepEqual(named.map((s) => s.name).sort(), ['Camille', 'Hugo', 'Léa', 'Sam']);
+  assert.equal(named.find((s) => s.name === 'Sam')!.source, 'voice-sample');
+  const truthSam = session.truth.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker! }));
+  const rttmAgain = readFileSync(join(again, 'transcript.rttm'), 'utf8').trim().split('\n').map((line) => {
+    const f = line.split(' ');
+    return { start: Number(f[3]), end: Number(f[3]) + Number(f[4]), speaker: f[7]! };
+  });
+  assert.ok(nameAccuracy(truthSam, rttmAgain) >= 0.9, 'Sam\'s lines carry his name');
+  assert.equal(existsSync(join(again, 'voice-SPK4.opus')), false, 'nobody left without a name: no clip');
 });
 
 /** The random-weight tiny model, written once per process (each test may run alone). */

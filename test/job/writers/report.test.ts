@@ -53,6 +53,18 @@ describe('report', () => {
     assert.match(md, /- SPK3 \(0:00:31 of talk\): add a voice sample for this person, or name them in context\.yaml under `overrides\.speakers\.SPK3`\. Their longest lines, to tell who it is:\n  - 0:00:09 Vous entrez dans la taverne du Poney Fringant.*…\n  - 0:01:20 Ok\.\n/);
   });
 
+  it('points a speaker without a name to their voice clip, and says what to do with it', () => {
+    const withClip = buildReport(sampleTranscript(), { ...FACTS, voiceClips: { SPK3: 'voice-SPK3.opus', SPK1: 'voice-SPK1.opus' } });
+    assert.equal(withClip.speakers.find((x) => x.cluster === 'SPK3')!.clip, 'voice-SPK3.opus');
+    assert.equal(withClip.speakers.find((x) => x.cluster === 'SPK1')!.clip, undefined, 'a named speaker has no clip to show');
+    assert.equal(report.speakers.find((x) => x.cluster === 'SPK3')!.clip, undefined, 'none cut, none shown');
+    assert.match(
+      renderReportMarkdown(withClip),
+      /  - 0:01:20 Ok\.\n  - Their voice from this session is in `voice-SPK3\.opus` \(beside this report, and in the zip\): put it in context\/voices\/ and list it under their name in context\.yaml \(`voice_samples: \[voices\/voice-SPK3\.opus\]`\), and the next session names them by it\.\n/,
+    );
+    assert.doesNotMatch(md, /Their voice from this session/);
+  });
+
   it('longestLines: the three longest, in time order; blank lines left out', () => {
     const seg = (start: number, end: number, text: string, speaker = 'SPK2') => ({ start, end, text, speaker });
     const lines = longestLines([seg(0, 1, 'a'), seg(2, 6, 'b'), seg(7, 7.5, 'c'), seg(8, 11, 'd'), seg(12, 20, '   '), seg(21, 29, 'e'), seg(24, 40, 'f', 'SPK1')], 'SPK2');
