@@ -63,6 +63,9 @@ const FORMAT_LABELS: Record<EmailLang, Record<string, string>> = {
   },
 };
 
+/** A speaker's voice clip among the outputs (job/diarize/clips.ts names them): voice-SPK4.opus. */
+const VOICE_CLIP = /^voice-(SPK\d+)\.opus$/;
+
 const T = {
   fr: {
     ready: (s: string) => `Transcription prête : ${s}`,
@@ -86,6 +89,7 @@ const T = {
     page: (until: string) => `Lire, chercher et réécouter la séance dans votre navigateur (lien valable jusqu'au ${until}) :`,
     audio: (size: string) =>
       `L'enregistrement (audio.opus, ${size}) n'est pas dans l'archive. Pour l'écouter dans transcript.html sans connexion, téléchargez-le avec ce lien et enregistrez-le dans le même dossier que transcript.html :`,
+    voiceClip: (who: string) => `la voix de ${who} dans cette séance : ajoutez-la à ses échantillons de voix (voice_samples dans context.yaml) et la prochaine séance le nommera`,
     skipped: 'Fichiers ignorés :',
     warnings: 'À vérifier (le détail est dans report.md) :',
     noSpeech: 'Aucune parole n’a été détectée dans les enregistrements : rien n’a été transcrit. S’il y a bien de la parole (voix faibles, micro éloigné), ajoutez « vad_threshold: 0.3 » dans le fichier _READY et déposez-le de nouveau.',
@@ -124,6 +128,7 @@ const T = {
     page: (until: string) => `Read, search and listen to the session again in your browser (link valid until ${until}):`,
     audio: (size: string) =>
       `The recording (audio.opus, ${size}) is not in the archive. To listen to it in transcript.html offline, download it with this link and save it in the same folder as transcript.html:`,
+    voiceClip: (who: string) => `${who}'s voice in this session: add it to their voice samples (voice_samples in context.yaml) and the next session names them`,
     skipped: 'Skipped files:',
     warnings: 'Worth checking (details in report.md):',
     noSpeech: 'No speech was found in the recordings, so nothing was transcribed. If there is speech (quiet voices, a distant microphone), add "vad_threshold: 0.3" to the _READY file and upload it again.',
@@ -189,9 +194,11 @@ function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang,
   const names = new Set((m.outputs?.files ?? []).map((uri) => uri.split('/').pop() ?? uri));
   if (!audioInZip) names.delete(LISTENING_FILE);
   const files = Object.keys(FORMAT_LABELS[lang]).filter((n) => names.has(n));
-  if (files.length > 0) {
+  const voices = [...names].filter((n) => VOICE_CLIP.test(n)).sort();
+  if (files.length + voices.length > 0) {
     lines.push(t.inside(delivery.kind === 'unavailable' ? `${m.session}.zip` : delivery.filename));
     for (const name of files) lines.push(`  - ${name}${c}${FORMAT_LABELS[lang][name]}`);
+    for (const name of voices) lines.push(`  - ${name}${c}${t.voiceClip(VOICE_CLIP.exec(name)![1]!)}`);
     lines.push('');
   }
   const skipped = m.stats?.skippedFiles ?? [];

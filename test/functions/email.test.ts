@@ -86,6 +86,16 @@ describe('emails', () => {
     assert.match(renderEmail(decode, { kind: 'unavailable', location: undefined }, 'en').text, /Check that the recordings are complete, readable audio files/);
   });
 
+  it('name the voice clips of speakers without a name, and what to do with them, in both languages', () => {
+    const withClips = parseCompletionMessage({ ...success, outputs: { ...success.outputs, files: [...success.outputs!.files, ...['voice-SPK4.opus', 'voice-SPK2.opus', 'voice-notes.opus'].map((f) => `gs://out/sessions/seance-12/r/${f}`)] } });
+    const fr = renderEmail(withClips, { kind: 'attached', filename: 'seance-12.zip', bytes: 2000 }, 'fr').text;
+    assert.match(fr, /\n {2}- voice-SPK2\.opus : la voix de SPK2 dans cette séance : ajoutez-la à ses échantillons de voix \(voice_samples dans context\.yaml\) et la prochaine séance le nommera\n {2}- voice-SPK4\.opus : la voix de SPK4/);
+    const en = renderEmail(withClips, { kind: 'attached', filename: 'seance-12.zip', bytes: 2000 }, 'en').text;
+    assert.match(en, /\n {2}- voice-SPK2\.opus: SPK2's voice in this session: add it to their voice samples \(voice_samples in context\.yaml\) and the next session names them\n/);
+    assert.doesNotMatch(en, /voice-notes/, 'only the clips the job names');
+    assert.doesNotMatch(renderEmail(success, { kind: 'attached', filename: 'seance-12.zip', bytes: 2000 }, 'en').text, /voice-SPK/);
+  });
+
   it('format durations, sizes and dates for people', () => {
     assert.deepEqual([0, 38, 60, 2700, 3600, 3659, 11_580, 7199].map(humanDuration), ['0 s', '38 s', '1 min', '45 min', '1 h', '1 h', '3 h 13 min', '1 h 59 min']);
     assert.deepEqual([100, 150_000, 25 * 1024 * 1024].map(humanBytes), ['1 KB', '146 KB', '25.0 MB']);
