@@ -146,6 +146,10 @@ describe('cloud flow on loopback', () => {
     assert.equal(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}audio.opus`)!.contentType, 'audio/ogg');
     assert.ok(zip.file('seance-12/transcript.html') && zip.file('seance-12/audio.opus'), `zip holds ${Object.keys(zip.files).join(', ')}`);
     assert.equal(cloud.gcs.objects(OUTPUT_BUCKET).filter((o) => o.name.startsWith(`${prefix}work/audio/`)).length, 0, 'the work copy of the audio is gone');
+    // SPK4 (Sam, whose sample is missing) has their voice cut from the session: in the bucket, in the zip, in the email.
+    assert.ok(cloud.gcs.getObject(OUTPUT_BUCKET, `${prefix}voice-SPK4.opus`), 'voice clip in the bucket');
+    assert.ok(zip.file('seance-12/voice-SPK4.opus'), `zip holds ${Object.keys(zip.files).join(', ')}`);
+    assert.match(mail.text ?? '', /- voice-SPK4\.opus : la voix de SPK4 dans cette séance : ajoutez-la à ses échantillons de voix/);
     const page = /Lire, chercher et réécouter la séance dans votre navigateur \(lien valable jusqu'au [^)]+\) :\n(\S+)/.exec(mail.text ?? '')?.[1];
     assert.ok(page?.includes('X-Goog-Signature=') && page.includes('#audio='), mail.text);
     if (requires(t, chromiumPath(), 'chromium (the Debian package, at /usr/bin/chromium)')) {
