@@ -26,6 +26,9 @@ export async function writeVoiceClips(
   dir: string,
   signal?: AbortSignal,
 ): Promise<{ clips: VoiceClip[]; problems: string[] }> {
+  // One voice in the whole session: nothing to tell apart, and on a real recording it is often several players heard
+  // as one (see job/diarize/roster.ts), whose clip would name them all after one.
+  if (speakers.length < 2) return { clips: [], problems: [] };
   const unnamed = speakers.filter((s) => s.source === 'unmatched').sort((a, b) => b.talkSeconds - a.talkSeconds).slice(0, MAX_CLIPS);
   const clips: VoiceClip[] = [];
   const problems: string[] = [];

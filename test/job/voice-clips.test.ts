@@ -79,7 +79,7 @@ test('cutClip: exactly the spans, joined, from an Opus listening copy', async ()
   await assert.rejects(cutClip(ffmpegTools(), audio, [], out), /No span/);
 });
 
-test('writeVoiceClips: one clip per speaker without a name, the most talkative first, bounded; a failed cut is a warning', async () => {
+test('writeVoiceClips: one clip per speaker without a name, the most talkative first, bounded, none for a lone voice; a failed cut is a warning', async () => {
   const dir = join(scratchDir(), 'clip-stage');
   const audio = await tones(dir);
   const summaries: SpeakerSummary[] = [
@@ -94,6 +94,9 @@ test('writeVoiceClips: one clip per speaker without a name, the most talkative f
   assert.deepEqual(made.clips.map((c) => [c.cluster, c.file, c.seconds]), [['SPK2', 'voice-SPK2.opus', 6.5]], 'Alice has a name; SPK3 has 1 s');
   assert.ok(existsSync(join(out, 'voice-SPK2.opus')));
   assert.ok(Math.abs((await durationOf(join(out, 'voice-SPK2.opus'))) - 6.5) < 0.06);
+
+  const alone = await writeVoiceClips(ffmpegTools(), audio, turns.filter((x) => x.speaker === 'SPK2'), summaries.filter((x) => x.cluster === 'SPK2'), join(dir, 'alone'));
+  assert.deepEqual(alone, { clips: [], problems: [] }, 'one voice in the session: no clip (often several players heard as one)');
 
   const many: SpeakerSummary[] = Array.from({ length: MAX_CLIPS + 2 }, (_, i) => ({ name: `SPK${i + 1}`, cluster: `SPK${i + 1}`, talkSeconds: i, turns: 1, source: 'unmatched' }));
   const manyTurns = many.map((s) => turn(1, 9, s.name));
