@@ -1,6 +1,6 @@
 import type { EmailLang } from '../lib/config/mailer.js';
 import type { CompletionMessage, Stage } from '../lib/contracts/completion.js';
-import { displayName } from '../lib/contracts/session.js';
+import { clipCluster, displayName } from '../lib/contracts/session.js';
 import { clock, humanBytes } from '../lib/units.js';
 import { LISTENING_FILE } from './attachment.js';
 
@@ -62,9 +62,6 @@ const FORMAT_LABELS: Record<EmailLang, Record<string, string>> = {
     'report.json': 'quality report (data)',
   },
 };
-
-/** A speaker's voice clip among the outputs (job/diarize/clips.ts names them): voice-SPK4.opus. */
-const VOICE_CLIP = /^voice-(SPK\d+)\.opus$/;
 
 const T = {
   fr: {
@@ -194,11 +191,11 @@ function successEmail(m: CompletionMessage, delivery: Delivery, lang: EmailLang,
   const names = new Set((m.outputs?.files ?? []).map((uri) => uri.split('/').pop() ?? uri));
   if (!audioInZip) names.delete(LISTENING_FILE);
   const files = Object.keys(FORMAT_LABELS[lang]).filter((n) => names.has(n));
-  const voices = [...names].filter((n) => VOICE_CLIP.test(n)).sort();
+  const voices = [...names].filter((n) => clipCluster(n) !== undefined).sort();
   if (files.length + voices.length > 0) {
     lines.push(t.inside(delivery.kind === 'unavailable' ? `${m.session}.zip` : delivery.filename));
     for (const name of files) lines.push(`  - ${name}${c}${FORMAT_LABELS[lang][name]}`);
-    for (const name of voices) lines.push(`  - ${name}${c}${t.voiceClip(VOICE_CLIP.exec(name)![1]!)}`);
+    for (const name of voices) lines.push(`  - ${name}${c}${t.voiceClip(clipCluster(name)!)}`);
     lines.push('');
   }
   const skipped = m.stats?.skippedFiles ?? [];

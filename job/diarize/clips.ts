@@ -45,8 +45,3 @@ export function clipSpans(turns: readonly Turn[], speaker: string, options: Clip
   }
   return total >= options.minSeconds ? chosen.sort((a, b) => a.start - b.start) : undefined;
 }
-
-/** The clip's file name among the outputs: a plain name, beside the transcript. */
-export function clipFileName(cluster: string): string {
-  return `voice-${cluster}.opus`;
-}

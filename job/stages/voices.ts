@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortedError, errorMessage } from '../../lib/errors.js';
-import { clipFileName, clipSpans, MAX_CLIPS } from '../diarize/clips.js';
+import { clipCluster, clipFileName } from '../../lib/contracts/session.js';
+import { clipSpans, MAX_CLIPS } from '../diarize/clips.js';
 import type { Turn } from '../diarize/turns.js';
 import { cutClip, type FfmpegTools } from '../engines/ffmpeg.js';
 import type { SpeakerSummary } from '../transcript.js';
@@ -26,6 +27,8 @@ export async function writeVoiceClips(
   dir: string,
   signal?: AbortSignal,
 ): Promise<{ clips: VoiceClip[]; problems: string[] }> {
+  // A retried finish starts from what an earlier attempt left: its clips go, so that only this attempt's are uploaded.
+  await removeClips(dir);
   // One voice in the whole session: nothing to tell apart, and on a real recording it is often several players heard
   // as one (see job/diarize/roster.ts), whose clip would name them all after one.
   if (speakers.length < 2) return { clips: [], problems: [] };
@@ -47,4 +50,9 @@ export async function writeVoiceClips(
     }
   }
   return { clips, problems };
+}
+
+async function removeClips(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => clipCluster(n) !== undefined).map((n) => rm(join(dir, n), { force: true })));
 }

@@ -106,6 +106,19 @@ export function zipFileName(session: string): string {
   return `${safeFileName(session)}.zip`;
 }
 
+/**
+ * The voice clip of a speaker left without a name, beside the transcript and in the zip (job/stages/voices.ts cuts
+ * it; the mailer lists it): `voice-SPK4.opus`.
+ */
+export function clipFileName(cluster: string): string {
+  return `voice-${cluster}.opus`;
+}
+
+/** The cluster a voice clip's file name is for, or undefined for any other name. */
+export function clipCluster(name: string): string | undefined {
+  return /^voice-(SPK\d+)\.opus$/.exec(name)?.[1];
+}
+
 /** A name safe as a zip folder and as an object key: no path separators, control or reserved characters. */
 export function safeFileName(name: string): string {
   const cleaned = normaliseSessionName(name)

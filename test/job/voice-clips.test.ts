@@ -10,7 +10,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLIP_DEFAULTS, clipFileName, clipSpans, MAX_CLIPS } from '../../job/diarize/clips.js';
+import { CLIP_DEFAULTS, clipSpans, MAX_CLIPS } from '../../job/diarize/clips.js';
+import { clipCluster, clipFileName } from '../../lib/contracts/session.js';
 import { cutClip, encodeListening, ffmpegTools } from '../../job/engines/ffmpeg.js';
 import { writeVoiceClips } from '../../job/stages/voices.js';
 import type { SpeakerSummary } from '../../job/transcript.js';
@@ -37,6 +38,8 @@ test('clipSpans: the longest turns, a quarter second off each end, up to 20 s, i
   assert.deepEqual(clipSpans([turn(0, 19.5), turn(30, 36)], 'SPK4'), [{ start: 0.25, end: 19.25 }], 'no scrap of 1 s to fill the last second');
   assert.equal(clipSpans(turns, 'Bob'), undefined, 'a speaker with no turn');
   assert.equal(clipFileName('SPK4'), 'voice-SPK4.opus');
+  assert.equal(clipCluster(clipFileName('SPK12')), 'SPK12');
+  for (const other of ['voice-notes.opus', 'audio.opus', 'voice-SPK4.opus.partial']) assert.equal(clipCluster(other), undefined, other);
   assert.equal(CLIP_DEFAULTS.maxSeconds, 20);
 });
 
@@ -89,7 +92,13 @@ test('writeVoiceClips: one clip per speaker without a name, the most talkative f
   ];
   const turns = [turn(0.5, 4.5, 'Alice'), turn(5.5, 9.5, 'Alice'), turn(0.75, 4.25, 'SPK2'), turn(5.5, 9.5, 'SPK2'), turn(10, 11, 'SPK3')];
   const out = join(dir, 'out');
+  // What an earlier attempt of the finish left: its clip goes, the other outputs stay.
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'voice-SPK9.opus'), 'stale');
+  writeFileSync(join(out, 'transcript.md'), 'kept');
   const made = await writeVoiceClips(ffmpegTools(), audio, turns, summaries, out);
+  assert.equal(existsSync(join(out, 'voice-SPK9.opus')), false, 'an earlier attempt\'s clip is removed');
+  assert.ok(existsSync(join(out, 'transcript.md')));
   assert.deepEqual(made.problems, []);
   assert.deepEqual(made.clips.map((c) => [c.cluster, c.file, c.seconds]), [['SPK2', 'voice-SPK2.opus', 6.5]], 'Alice has a name; SPK3 has 1 s');
   assert.ok(existsSync(join(out, 'voice-SPK2.opus')));
