@@ -76,7 +76,7 @@ async function realMeetings(embedder: SpeakerEmbedder): Promise<void> {
       forced: sum.forced + f.der * f.scored,
     });
     console.log(
-      `  ${x.name}: gain ${gainDb.toFixed(0).padStart(2)} dB, speech kept ${pct(kept / speech).padStart(7)}, DER ${pct(r.der).padStart(7)}, speakers found ${new Set(turns.map((t) => t.speaker)).size} of ${new Set(x.reference.map((t) => t.speaker)).size}`,
+      `  ${x.name}: gain ${gainDb.toFixed(0).padStart(2)} dB, speech kept ${pct(kept / speech).padStart(7)}, DER ${pct(r.der).padStart(7)}, speakers found ${new Set(turns.map((t) => t.speaker)).size} of ${count}`,
     );
   }
   const der = (sum.missed + sum.fa + sum.confusion) / sum.scored;

@@ -154,7 +154,7 @@ export async function finishSession(
     ...(recap ? { recap: reportRecap(recap) } : {}),
   });
   const page = { lang: settings.pageLang ?? 'fr', glossary: entries.map((e) => e.name) };
-  const outputs = await writeOutputs(run, transcript, report, settings, deps, page, listening && 'path' in listening && settings.formats.includes('html') ? listening.path : undefined, voices.clips.map((c) => c.path));
+  const outputs = await writeOutputs(run, transcript, report, settings, deps, page, settings.formats.includes('html') ? audio : undefined, voices.clips.map((c) => c.path));
   return { transcript, outputs, timings: timings(), wallSeconds: wall(), speechSeconds: facts.speechSeconds, warnings };
 }
 

@@ -43,7 +43,7 @@ export function rosterWarnings(input: RosterInput): string[] {
   const expected = Math.min(listed.length, input.maxSpeakers ?? Infinity);
   if (voices < expected) {
     const steps: string[] = [];
-    if (input.modelFree) steps.push(`use the neural speaker model, which tells real voices apart far better than the model-free one that ran: ${input.modelHint}`);
+    if (input.modelFree) steps.push(neuralStep(input.modelHint));
     const noSample = missing.filter((s) => !s.hasSample);
     if (noSample.length > 0) steps.push(`add a voice sample for ${list(noSample.map((s) => s.name))} in context.yaml (\`voice_samples\`: 10 to 30 s of each talking alone)`);
     // Forcing the count helps a neural embedder that stopped early; the model-free one cannot tell these voices
@@ -96,13 +96,18 @@ function likely(unnamed: readonly string[], missing: RosterInput['listed']): str
 /** One voice over a long session, and too few players listed to say who is missing. */
 function loneVoice(input: RosterInput, name: string): string {
   const steps: string[] = [];
-  if (input.modelFree) steps.push(`use the neural speaker model, which tells real voices apart far better than the model-free one that ran: ${input.modelHint}`);
+  if (input.modelFree) steps.push(neuralStep(input.modelHint));
   steps.push('list the players in context.yaml (`speakers:`), each with a voice sample (`voice_samples`: 10 to 30 s of them talking alone)');
   if (!input.modelFree) steps.push('set `min_speakers` in _READY to the number of people at the table (`--min-speakers` on the command line)');
   return (
     `Only one voice was told apart in ${clock(input.talkSeconds)} of talk: every line is ${name}'s. At a table that usually means several people were heard as one voice. ` +
     `To tell them apart, ${steps.join('; ')}; then run again. If one person did all the talking, there is nothing to do.`
   );
+}
+
+/** The first step whenever the model-free embedder ran. */
+function neuralStep(modelHint: string): string {
+  return `use the neural speaker model, which tells real voices apart far better than the model-free one that ran: ${modelHint}`;
 }
 
 function absent(players: ReadonlyArray<{ name: string }>): string {
